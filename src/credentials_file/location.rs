@@ -1,0 +1,97 @@
+//! Where the credentials file is: `AWS_SHARED_CREDENTIALS_FILE`, else `~/.aws/credentials`.
+
+use anyhow::bail;
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+
+/// Resolves the credentials file as the AWS CLI and SDKs do. `var` reads the environment and
+/// `home` is the home directory from the password database, used when `HOME` is unset (cron).
+pub fn credentials_file_path(
+    var: impl Fn(&str) -> Option<OsString>,
+    home: Option<PathBuf>,
+) -> anyhow::Result<PathBuf> {
+    let home = var("HOME")
+        .filter(|h| !h.is_empty())
+        .map(PathBuf::from)
+        .or(home);
+    if let Some(path) = var("AWS_SHARED_CREDENTIALS_FILE").filter(|p| !p.is_empty()) {
+        return expand_tilde(Path::new(&path), home.as_deref());
+    }
+    match home {
+        Some(home) => Ok(home.join(".aws").join("credentials")),
+        None => bail!(
+            "cannot find the home directory to locate ~/.aws/credentials; \
+             set HOME or AWS_SHARED_CREDENTIALS_FILE, or pass --credentials-file"
+        ),
+    }
+}
+
+/// Expands a leading `~/`, as the AWS CLI does for `AWS_SHARED_CREDENTIALS_FILE`.
+pub fn expand_tilde(path: &Path, home: Option<&Path>) -> anyhow::Result<PathBuf> {
+    match path.strip_prefix("~") {
+        Ok(rest) => match home {
+            Some(home) => Ok(home.join(rest)),
+            None => bail!(
+                "cannot expand `~` in `{}`: no home directory is known",
+                path.display()
+            ),
+        },
+        Err(_) => Ok(path.to_owned()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env<'a>(pairs: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<OsString> + 'a {
+        move |name| {
+            pairs
+                .iter()
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| OsString::from(v))
+        }
+    }
+
+    #[test]
+    fn resolves_like_the_aws_cli() {
+        let passwd_home = Some(PathBuf::from("/home/from-passwd"));
+        let cases: &[(&[(&str, &str)], &str)] = &[
+            (&[("HOME", "/home/a")], "/home/a/.aws/credentials"),
+            (&[], "/home/from-passwd/.aws/credentials"),
+            (&[("HOME", "")], "/home/from-passwd/.aws/credentials"),
+            (
+                &[
+                    ("HOME", "/home/a"),
+                    ("AWS_SHARED_CREDENTIALS_FILE", "/etc/creds"),
+                ],
+                "/etc/creds",
+            ),
+            (
+                &[
+                    ("HOME", "/home/a"),
+                    ("AWS_SHARED_CREDENTIALS_FILE", "~/x/creds"),
+                ],
+                "/home/a/x/creds",
+            ),
+            (
+                &[("HOME", "/home/a"), ("AWS_SHARED_CREDENTIALS_FILE", "")],
+                "/home/a/.aws/credentials",
+            ),
+            (&[("AWS_SHARED_CREDENTIALS_FILE", "rel/creds")], "rel/creds"),
+        ];
+        for (vars, expected) in cases {
+            let path = credentials_file_path(env(vars), passwd_home.clone()).unwrap();
+            assert_eq!(path, PathBuf::from(expected), "{vars:?}");
+        }
+    }
+
+    #[test]
+    fn no_home_anywhere_is_a_clear_error() {
+        let err = credentials_file_path(env(&[]), None).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("set HOME or AWS_SHARED_CREDENTIALS_FILE")
+        );
+    }
+}

@@ -1,0 +1,111 @@
+//! An exclusive lock on a sidecar file beside the credentials file, taken by every writer.
+//!
+//! The credentials file itself cannot carry the lock: each commit renames a new inode over it.
+//! The sidecar is created once and never renamed or deleted, so every rolecreds process that
+//! writes the same file contends on the same inode.
+
+use anyhow::Context as _;
+use std::fs::{File, OpenOptions, TryLockError};
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+/// Held while the credentials file is read, edited and replaced; released on drop.
+#[derive(Debug)]
+pub struct SidecarLock {
+    _file: File,
+}
+
+/// Another writer held the lock for the whole wait.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LockTimeout {
+    pub lock_path: PathBuf,
+    pub waited: Duration,
+}
+
+impl std::fmt::Display for LockTimeout {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "timed out after {} waiting for the lock `{}`: another process is writing the \
+             credentials file; retry, raise --lock-timeout, or find the holder with `fuser {}`",
+            humantime::format_duration(self.waited),
+            self.lock_path.display(),
+            self.lock_path.display()
+        )
+    }
+}
+
+impl std::error::Error for LockTimeout {}
+
+/// Waits up to `timeout` for the exclusive lock, polling with growing, jittered pauses so that
+/// many waiting writers do not retry in step.
+pub fn lock_exclusive(lock_path: &Path, timeout: Duration) -> anyhow::Result<SidecarLock> {
+    let file = OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .mode(0o600)
+        .open(lock_path)
+        .with_context(|| format!("cannot open the lock file `{}`", lock_path.display()))?;
+    let started = Instant::now();
+    let mut pause = Duration::from_millis(2);
+    loop {
+        match file.try_lock() {
+            Ok(()) => return Ok(SidecarLock { _file: file }),
+            Err(TryLockError::WouldBlock) => {}
+            Err(TryLockError::Error(err)) => {
+                return Err(err).with_context(|| format!("cannot lock `{}`", lock_path.display()));
+            }
+        }
+        let waited = started.elapsed();
+        if waited >= timeout {
+            return Err(LockTimeout {
+                lock_path: lock_path.to_owned(),
+                waited,
+            }
+            .into());
+        }
+        std::thread::sleep(jittered(pause).min(timeout - waited));
+        pause = (pause * 2).min(Duration::from_millis(100));
+    }
+}
+
+/// A pause between 50 % and 150 % of `pause`.
+fn jittered(pause: Duration) -> Duration {
+    pause.mul_f64(0.5 + fastrand::f64())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn jitter_stays_within_half_and_one_and_a_half() {
+        for _ in 0..1000 {
+            let pause = jittered(Duration::from_millis(100));
+            assert!(pause >= Duration::from_millis(50) && pause <= Duration::from_millis(150));
+        }
+    }
+
+    #[test]
+    fn second_lock_times_out_with_the_lock_path_in_the_message() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(".credentials.rolecreds.lock");
+        let _held = lock_exclusive(&path, Duration::from_secs(1)).unwrap();
+        let started = Instant::now();
+        let err = lock_exclusive(&path, Duration::from_millis(200)).unwrap_err();
+        assert!(started.elapsed() >= Duration::from_millis(200));
+        let timeout = err.downcast_ref::<LockTimeout>().expect("a LockTimeout");
+        assert_eq!(timeout.lock_path, path);
+        assert!(err.to_string().contains("timed out after"), "{err}");
+    }
+
+    #[test]
+    fn lock_is_free_again_once_dropped() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("lock");
+        drop(lock_exclusive(&path, Duration::from_secs(1)).unwrap());
+        lock_exclusive(&path, Duration::ZERO).unwrap();
+    }
+}

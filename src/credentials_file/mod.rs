@@ -1,0 +1,206 @@
+//! The credentials file: find it, lock it, edit one profile losslessly, replace it atomically.
+//!
+//! Data flows one way: lock the sidecar → read the current bytes → `edit::upsert_profile`
+//! (pure) → `validate::confirm_edit` (the SDK's parser) → `commit::replace_atomically`.
+
+pub mod commit;
+pub mod edit;
+pub mod location;
+pub mod lock;
+pub mod scan;
+pub mod validate;
+
+use crate::credentials::TemporaryCredentials;
+use crate::profile_name::ProfileName;
+use anyhow::{Context as _, bail};
+use std::fmt;
+use std::fs::{self, DirBuilder, Metadata};
+use std::os::unix::fs::DirBuilderExt;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// Marks every failure to read, edit or replace the credentials file (exit code 4); the
+/// message names the file the user passed, the cause chain says what went wrong.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CannotUpdate {
+    pub path: PathBuf,
+}
+
+impl fmt::Display for CannotUpdate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "cannot update `{}`", self.path.display())
+    }
+}
+
+/// A credentials file as the user named it, and the regular file it finally points to.
+#[derive(Debug, Clone)]
+pub struct CredentialsFile {
+    path: PathBuf,
+    target: PathBuf,
+}
+
+/// What one profile write did, for the report and the warnings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WriteReport {
+    /// False when the file already held exactly these credentials.
+    pub changed: bool,
+    /// The old mode when it let group or others read the file; the new file is owner-only.
+    pub narrowed_from: Option<u32>,
+}
+
+impl CredentialsFile {
+    /// Follows `path` through any symlinks (dotfiles setups), so that the link stays a link
+    /// and the file it points to is the one replaced.
+    pub fn new(path: impl Into<PathBuf>) -> anyhow::Result<Self> {
+        let path = path.into();
+        let target =
+            resolve_symlinks(&path).with_context(|| CannotUpdate { path: path.clone() })?;
+        Ok(Self { path, target })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Takes the writers' lock, waiting up to `timeout`, and reads the file under it. The
+    /// directory is created (0700) if missing.
+    pub fn lock(&self, timeout: Duration) -> anyhow::Result<LockedCredentialsFile<'_>> {
+        self.lock_inner(timeout).with_context(|| CannotUpdate {
+            path: self.path.clone(),
+        })
+    }
+
+    fn lock_inner(&self, timeout: Duration) -> anyhow::Result<LockedCredentialsFile<'_>> {
+        let dir = commit::parent_dir(&self.target);
+        create_private_dir(dir)?;
+        let file_name = self.file_name();
+        let lock =
+            lock::lock_exclusive(&dir.join(format!(".{file_name}.rolecreds.lock")), timeout)?;
+        commit::remove_abandoned_temp_files(dir, &file_name);
+        let current = read_regular_file(&self.target)?;
+        Ok(LockedCredentialsFile {
+            file: self,
+            _lock: lock,
+            current,
+        })
+    }
+
+    fn file_name(&self) -> String {
+        let name = self.target.file_name().unwrap_or_default();
+        name.to_string_lossy().into_owned()
+    }
+}
+
+/// The credentials file while this process holds the writers' lock.
+#[derive(Debug)]
+pub struct LockedCredentialsFile<'f> {
+    file: &'f CredentialsFile,
+    _lock: lock::SidecarLock,
+    current: Option<(Vec<u8>, Metadata)>,
+}
+
+impl LockedCredentialsFile<'_> {
+    /// The file's bytes as read under the lock (empty when it does not exist yet).
+    pub fn contents(&self) -> &[u8] {
+        self.current.as_ref().map_or(&[], |(bytes, _)| bytes)
+    }
+
+    /// Writes `credentials` into `profile`: edit, confirm with the SDK's parser, replace.
+    /// On any error the file is left byte-for-byte as it was.
+    pub fn write_profile(
+        &mut self,
+        profile: &ProfileName,
+        credentials: &TemporaryCredentials,
+    ) -> anyhow::Result<WriteReport> {
+        self.write_profile_inner(profile, credentials)
+            .with_context(|| CannotUpdate {
+                path: self.file.path.clone(),
+            })
+    }
+
+    fn write_profile_inner(
+        &mut self,
+        profile: &ProfileName,
+        credentials: &TemporaryCredentials,
+    ) -> anyhow::Result<WriteReport> {
+        let old = self.contents();
+        let new = edit::upsert_profile(old, profile, credentials)?;
+        if new.as_bytes() == old {
+            return Ok(WriteReport {
+                changed: false,
+                narrowed_from: None,
+            });
+        }
+        let untouched = edit::untouched_part(old, profile)?;
+        validate::confirm_edit(&untouched, &new, profile, credentials)?;
+        let existing = self.current.as_ref().map(|(_, meta)| meta);
+        let committed = commit::replace_atomically(&self.file.target, existing, new.as_bytes())?;
+        let meta = fs::metadata(&self.file.target)
+            .with_context(|| format!("cannot stat `{}`", self.file.target.display()))?;
+        self.current = Some((new.into_bytes(), meta));
+        Ok(WriteReport {
+            changed: true,
+            narrowed_from: committed.narrowed_from,
+        })
+    }
+}
+
+/// Follows symlinks in the last path component, including a dangling one, to the real file.
+fn resolve_symlinks(path: &Path) -> anyhow::Result<PathBuf> {
+    let mut current = path.to_owned();
+    for _ in 0..40 {
+        match fs::symlink_metadata(&current) {
+            Ok(meta) if meta.file_type().is_symlink() => {
+                let link = fs::read_link(&current)
+                    .with_context(|| format!("cannot read the symlink `{}`", current.display()))?;
+                current = commit::parent_dir(&current).join(link);
+            }
+            _ => return Ok(current),
+        }
+    }
+    bail!("too many levels of symlinks at `{}`", path.display())
+}
+
+fn create_private_dir(dir: &Path) -> anyhow::Result<()> {
+    DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+        .with_context(|| format!("cannot create the directory `{}`", dir.display()))
+}
+
+/// Reads the file if it exists; anything but a regular file (a directory, a FIFO) is refused
+/// before it is opened, so a FIFO cannot block the read.
+fn read_regular_file(path: &Path) -> anyhow::Result<Option<(Vec<u8>, Metadata)>> {
+    let meta = match fs::metadata(path) {
+        Ok(meta) => meta,
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(err) => return Err(err).with_context(|| format!("cannot stat `{}`", path.display())),
+    };
+    if !meta.is_file() {
+        bail!(
+            "`{}` is not a regular file (it is a {}); point --credentials-file or \
+             AWS_SHARED_CREDENTIALS_FILE at a file",
+            path.display(),
+            describe_file_type(&meta)
+        );
+    }
+    let bytes = fs::read(path).with_context(|| format!("cannot read `{}`", path.display()))?;
+    Ok(Some((bytes, meta)))
+}
+
+fn describe_file_type(meta: &Metadata) -> &'static str {
+    use std::os::unix::fs::FileTypeExt;
+    let kind = meta.file_type();
+    if kind.is_dir() {
+        "directory"
+    } else if kind.is_fifo() {
+        "FIFO"
+    } else if kind.is_socket() {
+        "socket"
+    } else if kind.is_block_device() || kind.is_char_device() {
+        "device"
+    } else {
+        "special file"
+    }
+}

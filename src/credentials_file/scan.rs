@@ -1,0 +1,366 @@
+//! Reads credentials-file text the way botocore and the AWS SDKs do, keeping every byte, and
+//! refuses text that either reader would reject or that the two would read differently.
+//!
+//! The rules mirror botocore's strict `RawConfigParser` and aws-runtime's `env_config` parser
+//! (see shared/reference/credentials-file.md): where either would fail the whole file, or where
+//! the lines an edit owns could be misread, scanning stops with the line number and a fix.
+
+use crate::profile_name::ProfileName;
+use std::collections::HashMap;
+use std::fmt;
+
+/// The keys rolecreds writes into its profile, in the order it appends them.
+pub const WRITTEN_KEYS: [&str; 4] = [
+    "aws_access_key_id",
+    "aws_secret_access_key",
+    "aws_session_token",
+    "x_security_token_expires",
+];
+
+/// A key that botocore reads before `aws_session_token`: a stale one hides the fresh token.
+pub const STALE_KEY: &str = "aws_security_token";
+
+const BOM: &[u8] = b"\xEF\xBB\xBF";
+/// The AWS SDK parser treats only space and tab as whitespace.
+const WHITESPACE: &[char] = &[' ', '\t'];
+const COMMENT: &[char] = &['#', ';'];
+
+/// The text split into lines, each with its own line ending, and where the target profile is.
+#[derive(Debug)]
+pub struct Document<'a> {
+    pub lines: Vec<Line<'a>>,
+    /// The target profile's section, if the file has one.
+    pub target: Option<TargetSection>,
+    /// The line ending new lines get: the file's first one, LF for a file without any.
+    pub newline: &'static str,
+}
+
+/// One line: its text without the ending, the ending (`""` only on a last line without one).
+#[derive(Debug)]
+pub struct Line<'a> {
+    pub content: &'a str,
+    pub ending: &'a str,
+    pub kind: LineKind,
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum LineKind {
+    Blank,
+    Comment,
+    Header,
+    /// `key=value` (or `key: value` for a key rolecreds replaces); the key lowercased.
+    Property {
+        key: String,
+    },
+    /// An indented line, which both readers append to the property above it.
+    Continuation,
+}
+
+/// Line indices of the target profile: its header and one past its last line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TargetSection {
+    pub header: usize,
+    pub end: usize,
+}
+
+/// Why the file cannot be edited safely; `line` is 1-based.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnsafeFile {
+    pub line: Option<usize>,
+    pub problem: String,
+}
+
+impl fmt::Display for UnsafeFile {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.line {
+            Some(line) => write!(f, "line {line}: {}", self.problem),
+            None => f.write_str(&self.problem),
+        }
+    }
+}
+
+impl std::error::Error for UnsafeFile {}
+
+fn unsafe_at(line: usize, problem: impl Into<String>) -> UnsafeFile {
+    UnsafeFile {
+        line: Some(line + 1),
+        problem: problem.into(),
+    }
+}
+
+/// Scans `bytes` for an edit of `target`, refusing anything either reader would reject.
+pub fn scan<'a>(bytes: &'a [u8], target: &ProfileName) -> Result<Document<'a>, UnsafeFile> {
+    let text = decode(bytes)?;
+    let mut scanner = Scanner::new(target);
+    for (index, (content, ending)) in split_lines(text).enumerate() {
+        let kind = scanner.classify(index, content)?;
+        scanner.lines.push(Line {
+            content,
+            ending,
+            kind,
+        });
+    }
+    scanner.finish(text)
+}
+
+fn decode(bytes: &[u8]) -> Result<&str, UnsafeFile> {
+    if bytes.starts_with(BOM) {
+        return Err(UnsafeFile {
+            line: None,
+            problem:
+                "the file starts with a UTF-8 byte-order mark, which botocore and the AWS SDK \
+                      for Rust reject; save it as UTF-8 without BOM"
+                    .into(),
+        });
+    }
+    std::str::from_utf8(bytes).map_err(|err| {
+        let line = bytes[..err.valid_up_to()]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count();
+        unsafe_at(
+            line,
+            "not valid UTF-8; the AWS SDKs would ignore or reject the whole file, save it as UTF-8",
+        )
+    })
+}
+
+/// Splits into `(content, ending)` pairs; the ending is `\r\n`, `\n`, or `""` at the very end.
+fn split_lines(text: &str) -> impl Iterator<Item = (&str, &str)> {
+    let mut rest = text;
+    std::iter::from_fn(move || {
+        if rest.is_empty() {
+            return None;
+        }
+        let (line, tail) = match rest.find('\n') {
+            Some(i) => (&rest[..=i], &rest[i + 1..]),
+            None => (rest, ""),
+        };
+        rest = tail;
+        let content_len = line
+            .strip_suffix("\r\n")
+            .or_else(|| line.strip_suffix('\n'))
+            .unwrap_or(line)
+            .len();
+        Some(line.split_at(content_len))
+    })
+}
+
+/// What the scanner knows about the section it is in.
+struct CurrentSection<'a> {
+    botocore_name: &'a str,
+    is_target: bool,
+    keys: HashMap<String, usize>,
+    /// The last property line, and its key when rolecreds rewrites it.
+    last_property: Option<(usize, Option<String>)>,
+}
+
+struct Scanner<'a, 't> {
+    target: &'t ProfileName,
+    lines: Vec<Line<'a>>,
+    sections: HashMap<&'a str, usize>,
+    current: Option<CurrentSection<'a>>,
+    target_section: Option<TargetSection>,
+}
+
+impl<'a, 't> Scanner<'a, 't> {
+    fn new(target: &'t ProfileName) -> Self {
+        Self {
+            target,
+            lines: Vec::new(),
+            sections: HashMap::new(),
+            current: None,
+            target_section: None,
+        }
+    }
+
+    fn classify(&mut self, index: usize, content: &'a str) -> Result<LineKind, UnsafeFile> {
+        if content.contains('\r') {
+            return Err(unsafe_at(
+                index,
+                "a carriage return that does not end the line: Python reads it as a line break, \
+                 the AWS SDKs do not; remove it",
+            ));
+        }
+        if content.trim_matches(WHITESPACE).is_empty() {
+            return Ok(LineKind::Blank);
+        }
+        if content.starts_with(COMMENT) {
+            return Ok(LineKind::Comment);
+        }
+        if content.starts_with(WHITESPACE) {
+            return self.continuation(index);
+        }
+        if content.starts_with('[') {
+            return self.header(index, content);
+        }
+        self.property(index, content)
+    }
+
+    fn continuation(&mut self, index: usize) -> Result<LineKind, UnsafeFile> {
+        let Some(section) = &self.current else {
+            return Err(unsafe_at(
+                index,
+                "an indented line before any [profile] header; the AWS SDKs reject the file, \
+                 remove the indentation or the line",
+            ));
+        };
+        match &section.last_property {
+            None => Err(unsafe_at(
+                index,
+                "an indented line with no key above it; the AWS SDKs reject the file, \
+                 remove the indentation",
+            )),
+            Some((line, Some(key))) => Err(unsafe_at(
+                index,
+                format!(
+                    "this indented line would become part of {key} (line {}) in the AWS SDKs; \
+                     remove the indentation or the line",
+                    line + 1
+                ),
+            )),
+            Some((_, None)) => Ok(LineKind::Continuation),
+        }
+    }
+
+    fn header(&mut self, index: usize, content: &'a str) -> Result<LineKind, UnsafeFile> {
+        let (sdk_name, botocore_name) = header_names(content).map_err(|p| unsafe_at(index, p))?;
+        let target = self.target.as_str();
+        if (sdk_name == target) != (botocore_name == target) {
+            return Err(unsafe_at(
+                index,
+                format!(
+                    "the AWS CLI reads this header as [{botocore_name}] but the AWS SDKs as \
+                     [{sdk_name}]; write it as [{sdk_name}] with nothing else on the line"
+                ),
+            ));
+        }
+        if let Some(first) = self.sections.insert(botocore_name, index) {
+            return Err(unsafe_at(
+                index,
+                format!(
+                    "section [{botocore_name}] appears again (first on line {}); botocore \
+                     rejects every profile of such a file, merge the two sections",
+                    first + 1
+                ),
+            ));
+        }
+        self.close_section(index);
+        let is_target = sdk_name == target;
+        if is_target {
+            self.target_section = Some(TargetSection {
+                header: index,
+                end: index + 1,
+            });
+        }
+        self.current = Some(CurrentSection {
+            botocore_name,
+            is_target,
+            keys: HashMap::new(),
+            last_property: None,
+        });
+        Ok(LineKind::Header)
+    }
+
+    fn property(&mut self, index: usize, content: &'a str) -> Result<LineKind, UnsafeFile> {
+        let Some(section) = &mut self.current else {
+            return Err(unsafe_at(
+                index,
+                "a key before any [profile] header; botocore and the AWS SDKs reject the file, \
+                 move it under a header or delete it",
+            ));
+        };
+        let key = property_key(content).map_err(|p| unsafe_at(index, p))?;
+        if let Some(first) = section.keys.insert(key.clone(), index) {
+            return Err(unsafe_at(
+                index,
+                format!(
+                    "key {key} appears twice in [{}] (first on line {}); botocore rejects every \
+                     profile of such a file, delete one",
+                    section.botocore_name,
+                    first + 1
+                ),
+            ));
+        }
+        let rewritten = section.is_target && is_rewritten_key(&key);
+        if !rewritten && !content.contains('=') {
+            return Err(unsafe_at(
+                index,
+                "a line with no '='; the AWS SDKs reject the file, write it as key=value",
+            ));
+        }
+        section.last_property = Some((index, rewritten.then(|| key.clone())));
+        Ok(LineKind::Property { key })
+    }
+
+    fn close_section(&mut self, end: usize) {
+        if let (Some(current), Some(target)) = (&self.current, &mut self.target_section)
+            && current.is_target
+        {
+            target.end = end;
+        }
+    }
+
+    fn finish(mut self, text: &str) -> Result<Document<'a>, UnsafeFile> {
+        self.close_section(self.lines.len());
+        let newline = match text.find('\n') {
+            Some(i) if text[..i].ends_with('\r') => "\r\n",
+            _ => "\n",
+        };
+        Ok(Document {
+            lines: self.lines,
+            target: self.target_section,
+            newline,
+        })
+    }
+}
+
+/// Whether an edit replaces or removes this key in the target profile.
+pub fn is_rewritten_key(key: &str) -> bool {
+    key == STALE_KEY || WRITTEN_KEYS.contains(&key)
+}
+
+/// The section name as the AWS SDKs read it and as botocore reads it.
+fn header_names(content: &str) -> Result<(&str, &str), &'static str> {
+    // aws-runtime: trim, cut at the first `#`/`;`, expect `[...]`, trim the inside.
+    let sdk_line = content.trim_matches(WHITESPACE);
+    let sdk_line = sdk_line
+        .find(COMMENT)
+        .map_or(sdk_line, |i| &sdk_line[..i])
+        .trim_matches(WHITESPACE);
+    let sdk_name = sdk_line
+        .strip_prefix('[')
+        .and_then(|rest| rest.strip_suffix(']'))
+        .ok_or("a section header without its closing ']'; the AWS SDKs reject the file")?
+        .trim_matches(WHITESPACE);
+    // botocore: `\[(?P<header>.+)\]` matched greedily against the stripped line.
+    let stripped = content.trim();
+    let botocore_name = stripped
+        .rfind(']')
+        .filter(|&close| close >= 2)
+        .map(|close| &stripped[1..close])
+        .ok_or("an empty section name; botocore rejects the file")?;
+    if sdk_name.is_empty() {
+        return Err("an empty section name; botocore rejects the file");
+    }
+    Ok((sdk_name, botocore_name))
+}
+
+/// The key of a property line, lowercased as both readers do. botocore splits at the first `=`
+/// or `:`; the SDKs only at `=`, so a `:` before the `=` makes the readers disagree.
+fn property_key(content: &str) -> Result<String, &'static str> {
+    let split = content.find(['=', ':']).ok_or(
+        "a line with no '='; botocore and the AWS SDKs reject the file, write it as key=value",
+    )?;
+    if content.as_bytes()[split] == b':' && content[split..].contains('=') {
+        return Err(
+            "a ':' before the '=': botocore and the AWS SDKs would read different keys; \
+                    write it as key=value",
+        );
+    }
+    let key = content[..split].trim();
+    if key.is_empty() {
+        return Err("a line with no key before its '='; botocore rejects the file");
+    }
+    Ok(key.to_ascii_lowercase())
+}

@@ -1,0 +1,59 @@
+//! The process exit codes, documented in the README and kept stable for scripts and cron.
+
+use crate::credentials::InvalidCredentialValue;
+use crate::credentials_file::CannotUpdate;
+use crate::profile_name::InvalidProfileName;
+use std::fmt;
+
+/// Exit codes; scripts branch on these, so a code's meaning never changes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub enum Exit {
+    Success = 0,
+    /// Anything not covered below.
+    Failure = 1,
+    /// Bad arguments or input; nothing was sent or written.
+    Usage = 2,
+    /// AWS refused the request (access denied, expired or invalid source credentials).
+    AwsRefused = 3,
+    /// The credentials file was refused, could not be written, or its lock timed out.
+    CredentialsFile = 4,
+    /// The role needs an MFA code and none could be asked for.
+    MfaRequired = 5,
+    /// AWS could not be reached.
+    Network = 6,
+}
+
+impl From<Exit> for std::process::ExitCode {
+    fn from(exit: Exit) -> Self {
+        std::process::ExitCode::from(exit as u8)
+    }
+}
+
+/// Input the user must fix (exit code 2), for problems with no type of their own.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UsageError(pub String);
+
+impl fmt::Display for UsageError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for UsageError {}
+
+/// The exit code for an error, from the typed errors and markers in its chain.
+pub fn exit_code_for(err: &anyhow::Error) -> Exit {
+    if err.downcast_ref::<CannotUpdate>().is_some() {
+        return Exit::CredentialsFile;
+    }
+    let is_usage = |cause: &(dyn std::error::Error + 'static)| {
+        cause.is::<UsageError>()
+            || cause.is::<InvalidProfileName>()
+            || cause.is::<InvalidCredentialValue>()
+    };
+    if err.chain().any(is_usage) {
+        return Exit::Usage;
+    }
+    Exit::Failure
+}
