@@ -1,0 +1,161 @@
+//! The editor's table of cases (tests/data/edit-cases.json): exact output bytes for every
+//! preservation rule, exact refusals for every unsafe file, and each output read back by the
+//! AWS SDK for Rust's parser and by botocore's (Python's strict RawConfigParser).
+
+use rolecreds::credentials::TemporaryCredentials;
+use rolecreds::credentials_file::edit::upsert_profile;
+use rolecreds::credentials_file::validate::parse_credentials_text;
+use rolecreds::import::parse_expiration;
+use rolecreds::profile_name::ProfileName;
+use rolecreds::secret::Secret;
+use serde_json::Value;
+use std::io::Write as _;
+use std::process::{Command, Stdio};
+
+struct Table {
+    credentials: TemporaryCredentials,
+    edits: Vec<Value>,
+    refusals: Vec<Value>,
+}
+
+fn load_table() -> Table {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/edit-cases.json");
+    let table: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let c = &table["credentials"];
+    let text = |key: &str| c[key].as_str().unwrap().to_owned();
+    let credentials = TemporaryCredentials::new(
+        text("access_key_id"),
+        Secret::new(text("secret_access_key")),
+        Secret::new(text("session_token")),
+        parse_expiration(&text("expiration")).unwrap(),
+    )
+    .unwrap();
+    let list = |key: &str| table[key].as_array().unwrap().clone();
+    Table {
+        credentials,
+        edits: list("edits"),
+        refusals: list("refusals"),
+    }
+}
+
+fn input_bytes(case: &Value) -> Vec<u8> {
+    match case.get("input_hex") {
+        Some(hex) => (0..hex.as_str().unwrap().len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&hex.as_str().unwrap()[i..i + 2], 16).unwrap())
+            .collect(),
+        None => case["input"].as_str().unwrap().as_bytes().to_vec(),
+    }
+}
+
+fn profile(case: &Value) -> ProfileName {
+    ProfileName::parse(case["profile"].as_str().unwrap()).unwrap()
+}
+
+fn expected_values(credentials: &TemporaryCredentials) -> [(&'static str, String); 4] {
+    [
+        ("aws_access_key_id", credentials.access_key_id().to_owned()),
+        (
+            "aws_secret_access_key",
+            credentials.secret_access_key().expose().to_owned(),
+        ),
+        (
+            "aws_session_token",
+            credentials.session_token().expose().to_owned(),
+        ),
+        ("x_security_token_expires", credentials.expiration_rfc3339()),
+    ]
+}
+
+#[test]
+fn every_edit_gives_exactly_the_expected_bytes_and_is_idempotent() {
+    let table = load_table();
+    assert!(table.edits.len() + table.refusals.len() >= 30);
+    for case in &table.edits {
+        let name = case["name"].as_str().unwrap();
+        let output = upsert_profile(&input_bytes(case), &profile(case), &table.credentials)
+            .unwrap_or_else(|err| panic!("{name}: {err}"));
+        assert_eq!(output, case["output"].as_str().unwrap(), "{name}");
+        let again = upsert_profile(output.as_bytes(), &profile(case), &table.credentials).unwrap();
+        assert_eq!(
+            again, output,
+            "{name}: a second identical write changed bytes"
+        );
+    }
+}
+
+#[test]
+fn every_unsafe_file_is_refused_with_its_line_and_problem() {
+    let table = load_table();
+    for case in &table.refusals {
+        let name = case["name"].as_str().unwrap();
+        let result = upsert_profile(&input_bytes(case), &profile(case), &table.credentials);
+        let err = result.expect_err(name).to_string();
+        let expected = case["error"].as_str().unwrap();
+        assert!(
+            err.contains(expected),
+            "{name}: got {err:?}, want {expected:?}"
+        );
+        assert!(
+            !err.contains("SECRET"),
+            "{name}: error shows a secret: {err}"
+        );
+    }
+}
+
+#[test]
+fn every_edit_reads_back_under_the_aws_sdk_parser() {
+    let table = load_table();
+    for case in &table.edits {
+        let name = case["name"].as_str().unwrap();
+        let target = profile(case);
+        let output = case["output"].as_str().unwrap();
+        let after = parse_credentials_text(output).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let written = after.get_profile(target.as_str()).expect(name);
+        for (key, value) in expected_values(&table.credentials) {
+            assert_eq!(written.get(key), Some(value.as_str()), "{name}: {key}");
+        }
+        assert_eq!(written.get("aws_security_token"), None, "{name}");
+        if let Ok(before) = parse_credentials_text(case["input"].as_str().unwrap_or("")) {
+            for other in before.profiles().filter(|p| *p != target.as_str()) {
+                assert_eq!(
+                    before.get_profile(other),
+                    after.get_profile(other),
+                    "{name}: profile {other} changed"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn every_edit_reads_back_under_botocores_parser() {
+    let table = load_table();
+    let dir = tempfile::tempdir().unwrap();
+    let mut checks = Vec::new();
+    for (i, case) in table.edits.iter().enumerate() {
+        let after = dir.path().join(format!("after-{i}"));
+        let before = dir.path().join(format!("before-{i}"));
+        std::fs::write(&after, case["output"].as_str().unwrap()).unwrap();
+        std::fs::write(&before, input_bytes(case)).unwrap();
+        let expected: serde_json::Map<String, Value> = expected_values(&table.credentials)
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), Value::from(v)))
+            .collect();
+        checks.push(serde_json::json!({
+            "path": after, "before": before, "profile": case["profile"], "expected": expected,
+        }));
+    }
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/botocore_reads.py");
+    let mut python = Command::new("python3")
+        .arg(script)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("python3 is required for this test (botocore's parser is Python's)");
+    let input = serde_json::to_vec(&checks).unwrap();
+    python.stdin.take().unwrap().write_all(&input).unwrap();
+    let result = python.wait_with_output().unwrap();
+    let report = String::from_utf8_lossy(&result.stdout);
+    assert!(result.status.success(), "botocore disagrees:\n{report}");
+}
