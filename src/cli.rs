@@ -11,18 +11,156 @@ use std::time::Duration;
 /// rolecreds writes one profile of the shared credentials file without touching the rest of
 /// it: comments, other profiles and formatting stay byte for byte, the file is replaced
 /// atomically under a lock, and it stays readable by its owner only.
+///
+/// Example: rolecreds --account-id 123456789012 --role-name dns_editor --profile-name dns
 #[derive(Debug, Parser)]
-#[command(name = "rolecreds", version, max_term_width = 100)]
+#[command(
+    name = "rolecreds",
+    version,
+    max_term_width = 100,
+    args_conflicts_with_subcommands = true
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
 
     #[command(flatten)]
+    pub rotate: RotateArgs,
+
+    #[command(flatten)]
     pub file: FileArgs,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// What to assume and where to write it (the main job).
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Role")]
+pub struct RotateArgs {
+    /// The 12-digit account that owns the role (with --role-name)
+    #[arg(long, alias = "account_id", value_name = "ID", requires = "role_name")]
+    pub account_id: Option<String>,
+
+    /// The role's name, with its path if it has one (e.g. dns_editor, team/deployer)
+    #[arg(
+        long,
+        alias = "role_name",
+        value_name = "NAME",
+        requires = "account_id"
+    )]
+    pub role_name: Option<String>,
+
+    /// The role's full ARN, instead of --account-id and --role-name
+    #[arg(long, value_name = "ARN", conflicts_with_all = ["account_id", "role_name"])]
+    pub role_arn: Option<String>,
+
+    /// The credentials-file profile to write [default: the account id]
+    #[arg(long, alias = "profile_name", value_name = "NAME")]
+    pub profile_name: Option<ProfileName>,
+
+    /// Take the source credentials from this profile instead of the default chain
+    #[arg(long, value_name = "NAME", help_heading = "Source credentials")]
+    pub source_profile: Option<String>,
+
+    /// The region for STS [default: AWS_REGION, the profile's region, else us-east-1]
+    #[arg(long, value_name = "REGION", help_heading = "Source credentials")]
+    pub region: Option<String>,
+
+    /// Session lifetime: seconds or a duration like 1h, 90m (900 s to 12 h)
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration_arg,
+          help_heading = "AssumeRole")]
+    pub duration: Option<Duration>,
+
+    /// Session name template with {user}, {role}, {account} [default:
+    /// {user}@{role}.{account}]
+    #[arg(long, value_name = "TEMPLATE", help_heading = "AssumeRole")]
+    pub session_name: Option<String>,
+
+    /// The external id the role's trust policy requires
+    #[arg(long, value_name = "ID", help_heading = "AssumeRole")]
+    pub external_id: Option<String>,
+
+    /// A source identity to stamp on the session (shown in CloudTrail)
+    #[arg(long, value_name = "ID", help_heading = "AssumeRole")]
+    pub source_identity: Option<String>,
+
+    /// A managed policy ARN to narrow the session's permissions (repeatable)
+    #[arg(long, value_name = "ARN", help_heading = "AssumeRole")]
+    pub policy_arn: Vec<String>,
+
+    /// A JSON session-policy file to narrow the session's permissions
+    #[arg(long, value_name = "FILE", help_heading = "AssumeRole")]
+    pub policy: Option<PathBuf>,
+
+    /// A session tag KEY=VALUE (repeatable)
+    #[arg(long, value_name = "KEY=VALUE", value_parser = parse_tag, help_heading = "AssumeRole")]
+    pub tag: Vec<(String, String)>,
+
+    /// The MFA device's serial number or ARN, for roles that require MFA
+    #[arg(long, value_name = "ARN", help_heading = "AssumeRole")]
+    pub mfa_serial: Option<String>,
+
+    /// The current MFA code; without it rolecreds asks on the terminal
+    #[arg(
+        long,
+        value_name = "CODE",
+        requires = "mfa_serial",
+        help_heading = "AssumeRole"
+    )]
+    pub token_code: Option<String>,
+
+    /// Overwrite the profile even if it holds long-term keys (no session token)
+    #[arg(long)]
+    pub force: bool,
+
+    /// Resolve everything and call only read-only APIs; print what would be written
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+/// How results are shown.
+#[derive(Debug, Args)]
+pub struct OutputArgs {
+    /// Result format: a human line on stderr, or JSON on stdout (never secrets)
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text, global = true)]
+    pub output: OutputFormat,
+
+    /// Print nothing on success; errors still go to stderr
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+
+    /// Say more on stderr: -v what was decided and why, -vv debugging detail
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    pub verbose: u8,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum OutputFormat {
+    Text,
+    Json,
+}
+
+/// `3600`, `1h`, `90m`, `1h30m`.
+fn parse_duration_arg(text: &str) -> Result<Duration, String> {
+    if let Ok(seconds) = text.parse::<u64>() {
+        return Ok(Duration::from_secs(seconds));
+    }
+    humantime::parse_duration(text)
+        .map_err(|_| format!("{text:?} is not a duration; write seconds (3600) or 1h, 90m"))
+}
+
+/// `KEY=VALUE` for session tags.
+fn parse_tag(text: &str) -> Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((key, value)) if !key.is_empty() => Ok((key.to_owned(), value.to_owned())),
+        _ => Err(format!("{text:?} is not KEY=VALUE")),
+    }
 }
 
 /// Where and how the credentials file is written.
 #[derive(Debug, Args)]
+#[command(next_help_heading = "Credentials file")]
 pub struct FileArgs {
     /// The credentials file to write [default: $AWS_SHARED_CREDENTIALS_FILE, else
     /// ~/.aws/credentials]
@@ -33,10 +171,6 @@ pub struct FileArgs {
     #[arg(long, global = true, value_name = "DURATION", default_value = "10s",
           value_parser = humantime::parse_duration)]
     pub lock_timeout: Duration,
-
-    /// Print nothing on success; errors still go to stderr
-    #[arg(short, long, global = true)]
-    pub quiet: bool,
 }
 
 #[derive(Debug, Subcommand)]

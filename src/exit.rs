@@ -1,5 +1,6 @@
 //! The process exit codes, documented in the README and kept stable for scripts and cron.
 
+use crate::aws::AwsFailure;
 use crate::credentials::InvalidCredentialValue;
 use crate::credentials_file::CannotUpdate;
 use crate::profile_name::InvalidProfileName;
@@ -46,6 +47,14 @@ impl std::error::Error for UsageError {}
 pub fn exit_code_for(err: &anyhow::Error) -> Exit {
     if err.downcast_ref::<CannotUpdate>().is_some() {
         return Exit::CredentialsFile;
+    }
+    if let Some(failure) = err.chain().find_map(|c| c.downcast_ref::<AwsFailure>()) {
+        return match failure {
+            AwsFailure::Refused(_) => Exit::AwsRefused,
+            AwsFailure::Unreachable(_) => Exit::Network,
+            AwsFailure::MfaRequired(_) => Exit::MfaRequired,
+            AwsFailure::Other(_) => Exit::Failure,
+        };
     }
     let is_usage = |cause: &(dyn std::error::Error + 'static)| {
         cause.is::<UsageError>()

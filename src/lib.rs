@@ -3,37 +3,49 @@
 //! `main.rs` only parses and dispatches; [`run`] resolves settings and calls the modules,
 //! whose data flows one way: arguments → settings → credentials → edit → commit → report.
 
+pub mod aws;
 pub mod cli;
 pub mod credentials;
 pub mod credentials_file;
 pub mod exit;
 pub mod import;
+pub mod logging;
 pub mod profile_name;
 pub mod report;
+pub mod role;
+pub mod rotate;
 pub mod secret;
+pub mod session_name;
 pub mod settings;
 
 use anyhow::Context as _;
 use cli::{Cli, Command};
 use credentials_file::CredentialsFile;
-use settings::FileSettings;
+use settings::{FileSettings, OutputSettings, RotateSettings};
 use std::io::Read as _;
 
 /// Runs the parsed command line; the caller prints the error and exits with its code.
 pub fn run(cli: Cli) -> anyhow::Result<()> {
-    let settings =
-        FileSettings::resolve(&cli.file, |name| std::env::var_os(name), dirs::home_dir())?;
+    let output = OutputSettings::from(&cli.output);
+    logging::init(output.verbosity);
+    let var = |name: &str| std::env::var_os(name);
+    let file = FileSettings::resolve(&cli.file, var, dirs::home_dir())?;
     match cli.command {
-        Some(Command::Import(args)) => import_from_stdin(&settings, &args.profile_name),
-        None => Err(exit::UsageError(
-            "nothing to do; see `rolecreds --help` for the commands".into(),
-        )
-        .into()),
+        Some(Command::Import(args)) => import_from_stdin(&file, &output, &args.profile_name),
+        None => {
+            let rotation = RotateSettings::resolve(&cli.rotate, var)?;
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .context("cannot start the async runtime")?;
+            runtime.block_on(rotate::rotate(&rotation, &file, &output))
+        }
     }
 }
 
 fn import_from_stdin(
-    settings: &FileSettings,
+    file: &FileSettings,
+    output: &OutputSettings,
     profile: &profile_name::ProfileName,
 ) -> anyhow::Result<()> {
     let mut input = String::new();
@@ -41,11 +53,19 @@ fn import_from_stdin(
         .read_to_string(&mut input)
         .context("cannot read standard input")?;
     let credentials = import::parse_credentials_json(&input)?;
-    let file = CredentialsFile::new(&settings.credentials_file)?;
-    let mut locked = file.lock(settings.lock_timeout)?;
+    let credentials_file = CredentialsFile::new(&file.credentials_file)?;
+    let mut locked = credentials_file.lock(file.lock_timeout)?;
     let written = locked.write_profile(profile, &credentials)?;
     drop(locked);
-    report::profile_written(settings, file.path(), profile, &credentials, &written);
+    let written = report::Written {
+        profile,
+        credentials_file: credentials_file.path(),
+        role_arn: None,
+        session_name: None,
+        credentials: &credentials,
+        report: &written,
+    };
+    report::profile_written(output, &written);
     Ok(())
 }
 

@@ -1,38 +1,117 @@
-//! What rolecreds tells the user: one human line on stderr per result, warnings, never secrets.
+//! What rolecreds tells the user: one human line on stderr, or JSON on stdout; never secrets.
 
+use crate::cli::OutputFormat;
 use crate::credentials::TemporaryCredentials;
 use crate::credentials_file::WriteReport;
 use crate::profile_name::ProfileName;
-use crate::settings::FileSettings;
+use crate::settings::OutputSettings;
 use std::path::Path;
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-/// Reports a profile write, e.g.
-/// `wrote profile dev to ~/.aws/credentials, expires 2026-11-21T13:05:00Z, in 1h`.
-pub fn profile_written(
-    settings: &FileSettings,
-    path: &Path,
-    profile: &ProfileName,
-    credentials: &TemporaryCredentials,
-    written: &WriteReport,
-) {
-    if let Some(mode) = written.narrowed_from {
+/// A profile that was written (or would be, with `--dry-run`).
+#[derive(Debug)]
+pub struct Written<'a> {
+    pub profile: &'a ProfileName,
+    pub credentials_file: &'a Path,
+    pub role_arn: Option<String>,
+    pub session_name: Option<String>,
+    pub credentials: &'a TemporaryCredentials,
+    pub report: &'a WriteReport,
+}
+
+/// Reports a profile write, e.g. `wrote profile dns (alice@dns_editor.123456789012) in
+/// ~/.aws/credentials, expires 14:05 local / 13:05Z, in 1h`.
+pub fn profile_written(output: &OutputSettings, written: &Written<'_>) {
+    if let Some(mode) = written.report.narrowed_from {
         eprintln!(
             "rolecreds: warning: `{}` was mode {mode:04o}, readable by others; it is now {:04o}",
-            path.display(),
+            written.credentials_file.display(),
             mode & 0o600
         );
     }
-    if settings.quiet {
-        return;
+    let expiration = written.credentials.expiration();
+    match output.format {
+        OutputFormat::Json => println!("{}", json_line(written)),
+        OutputFormat::Text if output.quiet => {}
+        OutputFormat::Text => eprintln!(
+            "{} profile {}{} in {}, expires {}, {}",
+            if written.report.changed {
+                "wrote"
+            } else {
+                "kept"
+            },
+            written.profile,
+            written
+                .session_name
+                .as_ref()
+                .map(|name| format!(" ({name})"))
+                .unwrap_or_default(),
+            written.credentials_file.display(),
+            local_and_utc(expiration),
+            time_left(expiration, SystemTime::now())
+        ),
     }
-    let verb = if written.changed { "wrote" } else { "kept" };
-    eprintln!(
-        "{verb} profile {profile} in {}, expires {}, {}",
-        path.display(),
-        credentials.expiration_rfc3339(),
-        time_left(credentials.expiration(), SystemTime::now())
-    );
+}
+
+fn json_line(written: &Written<'_>) -> serde_json::Value {
+    serde_json::json!({
+        "profile": written.profile.as_str(),
+        "credentials_file": written.credentials_file,
+        "role_arn": written.role_arn,
+        "session_name": written.session_name,
+        "access_key_id": written.credentials.access_key_id(),
+        "expiration": written.credentials.expiration_rfc3339(),
+        "changed": written.report.changed,
+    })
+}
+
+/// What `--dry-run` would do.
+pub fn dry_run(
+    output: &OutputSettings,
+    profile: &ProfileName,
+    credentials_file: &Path,
+    role_arn: &str,
+    session_name: &str,
+    duration: Duration,
+) {
+    match output.format {
+        OutputFormat::Json => println!(
+            "{}",
+            serde_json::json!({
+                "dry_run": true,
+                "profile": profile.as_str(),
+                "credentials_file": credentials_file,
+                "role_arn": role_arn,
+                "session_name": session_name,
+                "duration_seconds": duration.as_secs(),
+            })
+        ),
+        OutputFormat::Text if output.quiet => {}
+        OutputFormat::Text => eprintln!(
+            "dry run: would assume {role_arn} as {session_name} for {} and write profile \
+             {profile} in {}",
+            humantime::format_duration(duration),
+            credentials_file.display()
+        ),
+    }
+}
+
+/// `14:05 local / 13:05Z`.
+fn local_and_utc(time: SystemTime) -> String {
+    let utc = humantime::format_rfc3339_seconds(time).to_string();
+    let utc_hm = &utc[11..16];
+    match local_hour_minute(time) {
+        Some(local) => format!("{local} local / {utc_hm}Z"),
+        None => format!("{utc_hm}Z"),
+    }
+}
+
+fn local_hour_minute(time: SystemTime) -> Option<String> {
+    let seconds = time.duration_since(UNIX_EPOCH).ok()?.as_secs() as libc::time_t;
+    // SAFETY: localtime_r writes only into `tm`, which we own; a zeroed tm is a valid value.
+    let mut tm: libc::tm = unsafe { std::mem::zeroed() };
+    let converted = unsafe { libc::localtime_r(&seconds, &mut tm) };
+    (!converted.is_null()).then(|| format!("{:02}:{:02}", tm.tm_hour, tm.tm_min))
 }
 
 /// `in 1h 5m`, or `expired 3m ago`, to the minute.
@@ -72,5 +151,15 @@ mod tests {
             };
             assert_eq!(time_left(expiration, now), expected, "{offset}");
         }
+    }
+
+    #[test]
+    fn expiry_shows_utc_hours_and_minutes() {
+        let time = UNIX_EPOCH + Duration::from_secs(1_795_000_000);
+        assert!(
+            local_and_utc(time).ends_with("11:06Z"),
+            "{}",
+            local_and_utc(time)
+        );
     }
 }

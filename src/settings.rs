@@ -1,8 +1,15 @@
 //! The resolved settings: what the program does, derived once from the command line and the
-//! environment, then passed down as plain values.
+//! environment, then passed down as plain values. Everything here is checked before any
+//! network call or file write.
 
-use crate::cli::FileArgs;
+use crate::aws::Connection;
+use crate::cli::{FileArgs, OutputArgs, OutputFormat, RotateArgs};
 use crate::credentials_file::location;
+use crate::exit::UsageError;
+use crate::profile_name::ProfileName;
+use crate::role::RoleArn;
+use crate::secret::Secret;
+use crate::session_name::{self, DEFAULT_TEMPLATE, SessionParts};
 use std::ffi::OsString;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -14,8 +21,6 @@ pub struct FileSettings {
     pub credentials_file: PathBuf,
     /// The longest wait for another writer's lock.
     pub lock_timeout: Duration,
-    /// Whether to stay silent on success.
-    pub quiet: bool,
 }
 
 impl FileSettings {
@@ -32,7 +37,161 @@ impl FileSettings {
         Ok(Self {
             credentials_file,
             lock_timeout: args.lock_timeout,
-            quiet: args.quiet,
         })
     }
+}
+
+/// How results are shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OutputSettings {
+    pub format: OutputFormat,
+    pub quiet: bool,
+    pub verbosity: u8,
+}
+
+impl From<&OutputArgs> for OutputSettings {
+    fn from(args: &OutputArgs) -> Self {
+        Self {
+            format: args.output,
+            quiet: args.quiet,
+            verbosity: args.verbose,
+        }
+    }
+}
+
+/// STS's limits for DurationSeconds.
+pub const MIN_DURATION: Duration = Duration::from_secs(900);
+pub const MAX_DURATION: Duration = Duration::from_secs(43_200);
+/// The default session lifetime, as in the AWS CLI.
+pub const DEFAULT_DURATION: Duration = Duration::from_secs(3600);
+
+/// One rotation: which role, into which profile, with which AssumeRole options.
+#[derive(Debug, Clone)]
+pub struct RotateSettings {
+    pub role: RoleArn,
+    pub profile: ProfileName,
+    pub connection: Connection,
+    /// The profile the source credentials come from, when they come from a profile.
+    pub source_profile_in_use: Option<String>,
+    pub duration: Duration,
+    pub session_template: String,
+    pub external_id: Option<String>,
+    pub source_identity: Option<String>,
+    pub policy_arns: Vec<String>,
+    /// The session policy's JSON text.
+    pub policy: Option<String>,
+    pub tags: Vec<(String, String)>,
+    pub mfa_serial: Option<String>,
+    pub token_code: Option<Secret>,
+    pub force: bool,
+    pub dry_run: bool,
+}
+
+impl RotateSettings {
+    /// Checks and resolves the rotation flags; `var` reads the environment.
+    pub fn resolve(
+        args: &RotateArgs,
+        var: impl Fn(&str) -> Option<OsString>,
+    ) -> Result<Self, UsageError> {
+        let usage = |message: String| UsageError(message);
+        let role = match (&args.role_arn, &args.account_id, &args.role_name) {
+            (Some(arn), _, _) => RoleArn::parse(arn),
+            (None, Some(account), Some(name)) => RoleArn::from_parts(account, name),
+            _ => Err(
+                "name the role to assume: --account-id ID --role-name NAME, or --role-arn \
+                      ARN (see rolecreds --help)"
+                    .to_owned(),
+            ),
+        }
+        .map_err(usage)?;
+        let profile = match &args.profile_name {
+            Some(profile) => profile.clone(),
+            None => ProfileName::parse(role.account_id()).map_err(|e| usage(e.to_string()))?,
+        };
+        let session_template = args.session_name.as_deref().unwrap_or(DEFAULT_TEMPLATE);
+        let sample = SessionParts {
+            user: "user",
+            role: role.name(),
+            account: role.account_id(),
+        };
+        session_name::render(session_template, sample).map_err(usage)?;
+        let text = |name: &str| var(name).and_then(|v| v.into_string().ok());
+        let source_profile_in_use = args.source_profile.clone().or_else(|| {
+            let keys_in_environment = text("AWS_ACCESS_KEY_ID").is_some_and(|k| !k.is_empty());
+            (!keys_in_environment).then(|| text("AWS_PROFILE").unwrap_or_else(|| "default".into()))
+        });
+        Ok(Self {
+            connection: Connection {
+                source_profile: args.source_profile.clone(),
+                region: args.region.clone(),
+            },
+            source_profile_in_use,
+            duration: check_duration(args.duration.unwrap_or(DEFAULT_DURATION))?,
+            session_template: session_template.to_owned(),
+            external_id: check_length("--external-id", &args.external_id, 2, 1224)?,
+            source_identity: check_length("--source-identity", &args.source_identity, 2, 64)?,
+            policy_arns: args.policy_arn.clone(),
+            policy: read_policy(args.policy.as_deref())?,
+            tags: args.tag.clone(),
+            mfa_serial: check_length("--mfa-serial", &args.mfa_serial, 9, 256)?,
+            token_code: args
+                .token_code
+                .as_deref()
+                .map(check_token_code)
+                .transpose()?,
+            force: args.force,
+            dry_run: args.dry_run,
+            role,
+            profile,
+        })
+    }
+}
+
+fn check_duration(duration: Duration) -> Result<Duration, UsageError> {
+    if (MIN_DURATION..=MAX_DURATION).contains(&duration) {
+        return Ok(duration);
+    }
+    Err(UsageError(format!(
+        "--duration {} is outside what STS accepts: 15m to 12h (900 to 43200 seconds)",
+        humantime::format_duration(duration)
+    )))
+}
+
+fn check_length(
+    flag: &str,
+    value: &Option<String>,
+    min: usize,
+    max: usize,
+) -> Result<Option<String>, UsageError> {
+    match value {
+        Some(text) if !(min..=max).contains(&text.len()) => Err(UsageError(format!(
+            "{flag} must be {min} to {max} characters long"
+        ))),
+        _ => Ok(value.clone()),
+    }
+}
+
+/// An MFA code is six digits; anything else would only be refused by STS.
+pub fn check_token_code(code: &str) -> Result<Secret, UsageError> {
+    let code = code.trim();
+    if code.len() == 6 && code.bytes().all(|b| b.is_ascii_digit()) {
+        Ok(Secret::new(code))
+    } else {
+        Err(UsageError(
+            "the MFA code must be the 6 digits your device shows".into(),
+        ))
+    }
+}
+
+fn read_policy(path: Option<&std::path::Path>) -> Result<Option<String>, UsageError> {
+    let Some(path) = path else { return Ok(None) };
+    let text = std::fs::read_to_string(path)
+        .map_err(|err| UsageError(format!("cannot read --policy `{}`: {err}", path.display())))?;
+    serde_json::from_str::<serde_json::Value>(&text).map_err(|err| {
+        UsageError(format!(
+            "--policy `{}` is not JSON ({err}); pass an IAM policy document",
+            path.display()
+        ))
+    })?;
+    Ok(Some(text))
 }

@@ -145,6 +145,20 @@ impl LockedCredentialsFile<'_> {
     }
 }
 
+/// Whether `profile` in this credentials-file text has an access key but no session token:
+/// someone's long-term keys, which a rotation must not silently replace.
+pub fn holds_long_term_keys(contents: &[u8], profile: &ProfileName) -> bool {
+    let Ok(text) = std::str::from_utf8(contents) else {
+        return false;
+    };
+    let Ok(profiles) = validate::parse_credentials_text(text) else {
+        return false;
+    };
+    profiles.get_profile(profile.as_str()).is_some_and(|p| {
+        p.get("aws_access_key_id").is_some() && p.get("aws_session_token").is_none()
+    })
+}
+
 /// Follows symlinks in the last path component, including a dangling one, to the real file.
 fn resolve_symlinks(path: &Path) -> anyhow::Result<PathBuf> {
     let mut current = path.to_owned();

@@ -1,0 +1,379 @@
+//! The only module that talks to AWS: source credentials, the caller's name, AssumeRole.
+//!
+//! Source credentials are resolved once through the standard chain (environment, profile with
+//! SSO or credential_process, web identity, container, instance) and handed to the STS and IAM
+//! clients as static values, so the chain runs once per invocation.
+
+use crate::credentials::TemporaryCredentials;
+use crate::secret::Secret;
+use crate::session_name::{SessionName, UsernameSource, name_from_caller_arn};
+use aws_config::profile::ProfileFileCredentialsProvider;
+use aws_config::provider_config::ProviderConfig;
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_credential_types::provider::error::CredentialsError;
+use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider};
+use aws_sdk_sts::error::{ProvideErrorMetadata, SdkError};
+use aws_smithy_http_client::proxy::ProxyConfig;
+use aws_smithy_http_client::tls::{Provider, rustls_provider::CryptoMode};
+use aws_smithy_http_client::{Builder, Connector};
+use aws_smithy_runtime_api::client::http::SharedHttpClient;
+use aws_smithy_types::error::display::DisplayErrorContext;
+use std::fmt;
+use std::time::{Duration, SystemTime};
+
+/// Why a call to AWS failed, sorted by what the user can do about it (and the exit code).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AwsFailure {
+    /// AWS answered no: access denied, bad or expired credentials, invalid request (exit 3).
+    Refused(String),
+    /// AWS could not be reached (exit 6).
+    Unreachable(String),
+    /// The role needs an MFA code and there is no way to ask for one (exit 5).
+    MfaRequired(String),
+    /// Anything else (exit 1).
+    Other(String),
+}
+
+impl fmt::Display for AwsFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Refused(m) | Self::Unreachable(m) | Self::MfaRequired(m) | Self::Other(m) => {
+                f.write_str(m)
+            }
+        }
+    }
+}
+
+impl std::error::Error for AwsFailure {}
+
+/// Where to take source credentials and which region to call.
+#[derive(Debug, Clone, Default)]
+pub struct Connection {
+    pub source_profile: Option<String>,
+    pub region: Option<String>,
+}
+
+/// Clients for STS and IAM, signed with the source credentials.
+#[derive(Debug)]
+pub struct Aws {
+    sts: aws_sdk_sts::Client,
+    iam: aws_sdk_iam::Client,
+    /// True when the source credentials are themselves temporary (role chaining caps at 1 h).
+    pub source_is_temporary: bool,
+}
+
+/// One AssumeRole call's parameters.
+#[derive(Debug, Clone)]
+pub struct AssumeRole {
+    pub role_arn: String,
+    pub session_name: SessionName,
+    pub duration: Duration,
+    pub external_id: Option<String>,
+    pub source_identity: Option<String>,
+    pub policy_arns: Vec<String>,
+    pub policy: Option<String>,
+    pub tags: Vec<(String, String)>,
+    pub mfa: Option<(String, Secret)>,
+}
+
+/// The HTTPS client: rustls with ring (one TLS stack), honouring HTTPS_PROXY / NO_PROXY.
+fn https_client() -> SharedHttpClient {
+    let proxy = ProxyConfig::from_env();
+    Builder::new().build_with_connector_fn(move |settings, components| {
+        let mut connector = Connector::builder();
+        connector.set_connector_settings(settings.cloned());
+        if let Some(components) = components {
+            connector.set_sleep_impl(components.sleep_impl());
+        }
+        connector
+            .proxy_config(proxy.clone())
+            .tls_provider(Provider::Rustls(CryptoMode::Ring))
+            .build()
+    })
+}
+
+/// Loads the shared AWS configuration the way the AWS CLI does, with `--source-profile`
+/// taking precedence over environment credentials like the CLI's `--profile`.
+async fn load_sdk_config(connection: &Connection) -> SdkConfig {
+    let http = https_client();
+    let region = connection.region.clone().map(Region::new);
+    let mut loader = aws_config::defaults(BehaviorVersion::latest()).http_client(http.clone());
+    if let Some(region) = &region {
+        loader = loader.region(region.clone());
+    }
+    if let Some(profile) = &connection.source_profile {
+        let provider_config = ProviderConfig::without_region()
+            .with_http_client(http)
+            .with_region(region);
+        let provider = ProfileFileCredentialsProvider::builder()
+            .configure(&provider_config)
+            .profile_name(profile)
+            .build();
+        loader = loader.profile_name(profile).credentials_provider(provider);
+    }
+    let config = loader.load().await;
+    if config.region().is_some() {
+        return config;
+    }
+    // STS and IAM are reachable through us-east-1 wherever the caller is, as in the AWS CLI.
+    tracing::info!("no region configured; calling STS and IAM in us-east-1");
+    config
+        .into_builder()
+        .region(Region::from_static("us-east-1"))
+        .build()
+}
+
+impl Aws {
+    /// Resolves the source credentials once and builds the clients.
+    pub async fn connect(connection: &Connection) -> Result<Self, AwsFailure> {
+        let config = load_sdk_config(connection).await;
+        let provider = config
+            .credentials_provider()
+            .ok_or_else(|| AwsFailure::Refused(no_credentials_message(connection)))?;
+        let credentials = provider
+            .provide_credentials()
+            .await
+            .map_err(|err| credentials_failure(err, connection))?;
+        let source_is_temporary = credentials.session_token().is_some();
+        tracing::info!(
+            access_key_id = credentials.access_key_id(),
+            temporary = source_is_temporary,
+            "loaded source credentials"
+        );
+        let config = config
+            .into_builder()
+            .credentials_provider(SharedCredentialsProvider::new(credentials))
+            .build();
+        Ok(Self {
+            sts: aws_sdk_sts::Client::new(&config),
+            iam: aws_sdk_iam::Client::new(&config),
+            source_is_temporary,
+        })
+    }
+
+    /// The caller's name for the session name: the IAM user name, else the name in the
+    /// caller's ARN (SSO, assumed roles, root), else the operating-system user.
+    pub async fn caller_username(&self) -> Result<(String, UsernameSource), AwsFailure> {
+        match self.iam.get_user().send().await {
+            Ok(output) => {
+                if let Some(user) = output.user() {
+                    return Ok((user.user_name().to_owned(), UsernameSource::IamUser));
+                }
+            }
+            Err(err) if is_unreachable(&err) => return Err(classify("iam:GetUser", err)),
+            Err(err) => tracing::info!(
+                "iam:GetUser failed, trying sts:GetCallerIdentity: {}",
+                DisplayErrorContext(&err)
+            ),
+        }
+        let arn = self.caller_arn().await?;
+        if let Some(name) = name_from_caller_arn(&arn) {
+            return Ok((name.to_owned(), UsernameSource::CallerArn));
+        }
+        Ok((os_username(), UsernameSource::OsUser))
+    }
+
+    /// The ARN the source credentials act as (sts:GetCallerIdentity needs no permission).
+    pub async fn caller_arn(&self) -> Result<String, AwsFailure> {
+        let output = self
+            .sts
+            .get_caller_identity()
+            .send()
+            .await
+            .map_err(|err| classify("sts:GetCallerIdentity", err))?;
+        Ok(output.arn().unwrap_or_default().to_owned())
+    }
+
+    /// Calls AssumeRole and returns the role's temporary credentials.
+    pub async fn assume_role(
+        &self,
+        request: &AssumeRole,
+    ) -> Result<TemporaryCredentials, AwsFailure> {
+        let output = match self.assume_role_call(request).send().await {
+            Ok(output) => output,
+            // moto, like some proxies, sends AccessDenied as a bare 403 without a parsed code.
+            Err(err) if error_code(&err) == Some("AccessDenied") || is_bare_403(&err) => {
+                return Err(self.access_denied(request).await);
+            }
+            Err(err) => return Err(classify("sts:AssumeRole", err)),
+        };
+        let issued = output.credentials().ok_or_else(|| {
+            AwsFailure::Other("sts:AssumeRole answered without credentials".into())
+        })?;
+        let expiration = SystemTime::try_from(*issued.expiration()).map_err(|_| {
+            AwsFailure::Other("sts:AssumeRole returned an unreadable expiration".into())
+        })?;
+        TemporaryCredentials::new(
+            issued.access_key_id(),
+            Secret::new(issued.secret_access_key()),
+            Secret::new(issued.session_token()),
+            expiration,
+        )
+        .map_err(|err| AwsFailure::Other(format!("sts:AssumeRole returned {err}")))
+    }
+
+    /// Names who tried to assume what, since AccessDenied alone does not say. When even
+    /// GetCallerIdentity fails, the source credentials themselves are the problem.
+    async fn access_denied(&self, request: &AssumeRole) -> AwsFailure {
+        let principal = match self.caller_arn().await {
+            Ok(arn) => arn,
+            Err(failure) => return failure,
+        };
+        let mfa_hint = if request.mfa.is_none() {
+            " (if the role requires MFA, pass --mfa-serial)"
+        } else {
+            ""
+        };
+        AwsFailure::Refused(format!(
+            "sts:AssumeRole: AccessDenied: {principal} may not assume {}; the role's trust \
+             policy must allow this principal and its permissions must allow sts:AssumeRole{mfa_hint}",
+            request.role_arn
+        ))
+    }
+
+    fn assume_role_call(
+        &self,
+        request: &AssumeRole,
+    ) -> aws_sdk_sts::operation::assume_role::builders::AssumeRoleFluentBuilder {
+        use aws_sdk_sts::types::{PolicyDescriptorType, Tag};
+        let seconds = i32::try_from(request.duration.as_secs()).unwrap_or(i32::MAX);
+        let mut call = self
+            .sts
+            .assume_role()
+            .role_arn(&request.role_arn)
+            .role_session_name(request.session_name.as_str())
+            .duration_seconds(seconds)
+            .set_external_id(request.external_id.clone())
+            .set_source_identity(request.source_identity.clone())
+            .set_policy(request.policy.clone());
+        for arn in &request.policy_arns {
+            call = call.policy_arns(PolicyDescriptorType::builder().arn(arn).build());
+        }
+        for (key, value) in &request.tags {
+            if let Ok(tag) = Tag::builder().key(key).value(value).build() {
+                call = call.tags(tag);
+            }
+        }
+        if let Some((serial, code)) = &request.mfa {
+            call = call.serial_number(serial).token_code(code.expose());
+        }
+        call
+    }
+}
+
+fn no_credentials_message(connection: &Connection) -> String {
+    let profile = connection
+        .source_profile
+        .clone()
+        .or_else(|| std::env::var("AWS_PROFILE").ok())
+        .unwrap_or_else(|| "default".into());
+    format!(
+        "no source credentials found: looked in the environment (AWS_ACCESS_KEY_ID), profile \
+         {profile} of ~/.aws/config and ~/.aws/credentials (keys, SSO, credential_process, \
+         role), web identity, the container and the instance metadata; run `aws configure` or \
+         `aws sso login`, or pass --source-profile"
+    )
+}
+
+fn credentials_failure(err: CredentialsError, connection: &Connection) -> AwsFailure {
+    match err {
+        CredentialsError::CredentialsNotLoaded(_) => {
+            AwsFailure::Refused(no_credentials_message(connection))
+        }
+        other => AwsFailure::Refused(format!(
+            "cannot load the source credentials: {}",
+            DisplayErrorContext(&other)
+        )),
+    }
+}
+
+fn error_code<E: ProvideErrorMetadata, R>(err: &SdkError<E, R>) -> Option<&str> {
+    err.as_service_error().and_then(ProvideErrorMetadata::code)
+}
+
+fn is_bare_403<E: ProvideErrorMetadata, R: HttpStatus>(err: &SdkError<E, R>) -> bool {
+    error_code(err).is_none() && err.raw_response().map(HttpStatus::status_code) == Some(403)
+}
+
+fn is_unreachable<E, R>(err: &SdkError<E, R>) -> bool {
+    matches!(
+        err,
+        SdkError::DispatchFailure(_) | SdkError::TimeoutError(_)
+    )
+}
+
+/// Turns an SDK error into a one-line message that names the fix where one is known.
+fn classify<E, R>(operation: &str, err: SdkError<E, R>) -> AwsFailure
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    R: fmt::Debug + HttpStatus + 'static,
+{
+    if is_unreachable(&err) {
+        return AwsFailure::Unreachable(format!(
+            "cannot reach AWS for {operation}: {}; check the network, the region, \
+             AWS_ENDPOINT_URL and HTTPS_PROXY",
+            innermost_causes(&err)
+        ));
+    }
+    let status = err.raw_response().map(HttpStatus::status_code);
+    let Some(service_error) = err.as_service_error() else {
+        return AwsFailure::Other(format!("{operation} failed: {}", DisplayErrorContext(&err)));
+    };
+    let code = service_error.code().unwrap_or_default();
+    let message = service_error.message().unwrap_or_default();
+    let refused = |text: String| AwsFailure::Refused(text);
+    match code {
+        "ExpiredToken" | "ExpiredTokenException" | "RequestExpired" => refused(format!(
+            "{operation}: the source credentials have expired ({code}); refresh them, e.g. \
+             `aws sso login`, or run rolecreds from fresh credentials"
+        )),
+        "InvalidClientTokenId" | "SignatureDoesNotMatch" | "UnrecognizedClientException" => {
+            refused(format!(
+                "{operation}: AWS rejected the source credentials ({code}: {message}); check \
+                 the access key and secret, or pass --source-profile"
+            ))
+        }
+        "" if status == Some(403) => refused(format!(
+            "{operation}: AWS rejected the source credentials (HTTP 403); check the access \
+             key and secret, or pass --source-profile"
+        )),
+        "" => AwsFailure::Other(format!(
+            "{operation} failed (HTTP {}): {}",
+            status.unwrap_or_default(),
+            DisplayErrorContext(&err)
+        )),
+        _ => refused(format!("{operation}: AWS refused ({code}): {message}")),
+    }
+}
+
+/// The last two messages of an error's source chain (`tcp connect error: Connection refused`),
+/// which say what happened without the SDK's nested Debug output.
+fn innermost_causes(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut chain: Vec<String> = Vec::new();
+    let mut current = Some(err);
+    while let Some(cause) = current {
+        chain.push(cause.to_string());
+        current = cause.source();
+    }
+    let start = chain.len().saturating_sub(2);
+    chain[start..].join(": ")
+}
+
+/// The HTTP status of a raw response, whatever its type.
+pub trait HttpStatus {
+    fn status_code(&self) -> u16;
+}
+
+impl HttpStatus for aws_smithy_runtime_api::http::Response {
+    fn status_code(&self) -> u16 {
+        self.status().as_u16()
+    }
+}
+
+/// The login name of the user running rolecreds, for the session name as a last resort.
+fn os_username() -> String {
+    ["USER", "LOGNAME"]
+        .iter()
+        .find_map(|var| std::env::var(var).ok().filter(|v| !v.is_empty()))
+        .unwrap_or_else(|| "rolecreds".into())
+}
