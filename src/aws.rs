@@ -161,9 +161,10 @@ impl Aws {
                 }
             }
             Err(err) if is_unreachable(&err) => return Err(classify("iam:GetUser", err)),
+            // Only the code: a raw response must never reach the log.
             Err(err) => tracing::info!(
-                "iam:GetUser failed, trying sts:GetCallerIdentity: {}",
-                DisplayErrorContext(&err)
+                "iam:GetUser failed ({}), trying sts:GetCallerIdentity",
+                error_code(&err).unwrap_or("no error code")
             ),
         }
         let arn = self.caller_arn().await?;

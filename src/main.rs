@@ -7,7 +7,18 @@ use std::process::ExitCode;
 
 fn main() -> ExitCode {
     rolecreds::ignore_file_size_signal();
-    let cli = rolecreds::cli::Cli::parse();
+    let cli = match rolecreds::cli::Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) if !err.use_stderr() => {
+            // --help and --version: clap prints them to stdout.
+            let _ = err.print();
+            return Exit::Success.into();
+        }
+        Err(err) => {
+            eprintln!("rolecreds: error: {}", one_line(&err.to_string()));
+            return Exit::Usage.into();
+        }
+    };
     match rolecreds::run(cli) {
         Ok(()) => Exit::Success.into(),
         Err(err) => {
@@ -15,4 +26,12 @@ fn main() -> ExitCode {
             exit_code_for(&err).into()
         }
     }
+}
+
+/// clap's message without its `error: ` prefix and the trailing usage hint, so every error
+/// rolecreds prints is one `rolecreds: error: ...` line.
+fn one_line(clap_message: &str) -> String {
+    let first = clap_message.lines().next().unwrap_or_default();
+    let first = first.strip_prefix("error: ").unwrap_or(first);
+    format!("{first} (see rolecreds --help)")
 }

@@ -114,9 +114,10 @@ fn local_hour_minute(time: SystemTime) -> Option<String> {
     (!converted.is_null()).then(|| format!("{:02}:{:02}", tm.tm_hour, tm.tm_min))
 }
 
-/// `in 1h 5m`, or `expired 3m ago`, to the minute.
+/// `in 1h 5m`, or `expired 3m ago`, to the nearest minute (a fresh 1 h session, 3599.9 s
+/// away by the time it is printed, reads `in 1h`).
 pub fn time_left(expiration: SystemTime, now: SystemTime) -> String {
-    let minutes = |d: Duration| Duration::from_secs(d.as_secs() / 60 * 60);
+    let minutes = |d: Duration| Duration::from_secs((d.as_secs() + 30) / 60 * 60);
     match expiration.duration_since(now) {
         Ok(left) if left >= Duration::from_secs(60) => {
             format!("in {}", humantime::format_duration(minutes(left)))
@@ -138,7 +139,9 @@ mod tests {
         let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000_000);
         let cases = [
             (3_900i64, "in 1h 5m"),
-            (3_659, "in 1h"),
+            (3_659, "in 1h 1m"),
+            (3_599, "in 1h"),
+            (3_629, "in 1h"),
             (30, "in less than a minute"),
             (-200, "expired 3m ago"),
             (-5, "expired 1m ago"),

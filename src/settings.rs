@@ -152,8 +152,8 @@ fn check_duration(duration: Duration) -> Result<Duration, UsageError> {
         return Ok(duration);
     }
     Err(UsageError(format!(
-        "--duration {} is outside what STS accepts: 15m to 12h (900 to 43200 seconds)",
-        humantime::format_duration(duration)
+        "--duration {} seconds is outside what STS accepts: 900 to 43200 (15m to 12h)",
+        duration.as_secs()
     )))
 }
 
