@@ -11,7 +11,7 @@
 
 mod emulator;
 
-use emulator::{ACCOUNT_ID, AccessKey, Moto, Sandbox};
+use emulator::{ACCOUNT_ID, AccessKey, Moto, ROLE_DNS_EDITOR_ARN, Sandbox};
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Command;
@@ -889,4 +889,108 @@ fn harness_consumers_reject_a_forged_profile() {
         sandbox.boto3_caller_arn("forged").is_err(),
         "boto3 with forged credentials succeeded: auth is not enforced"
     );
+}
+
+// ---------------------------------------------------------------------------------------
+// Source credentials from the rest of the chain
+// ---------------------------------------------------------------------------------------
+
+/// aws-config is built without its default features; this proves the credential_process
+/// provider is still compiled in and used for a source profile in ~/.aws/config.
+#[test]
+fn a_credential_process_source_profile_works() {
+    let moto = Moto::start();
+    let mut sandbox = moto.sandbox();
+    sandbox
+        .remove("AWS_ACCESS_KEY_ID")
+        .remove("AWS_SECRET_ACCESS_KEY");
+    let alice = moto.alice();
+    let document = sandbox.home().join("alice.json");
+    std::fs::write(
+        &document,
+        format!(
+            r#"{{"Version": 1, "AccessKeyId": "{}", "SecretAccessKey": "{}"}}"#,
+            alice.id, alice.secret
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        sandbox.config_file(),
+        format!(
+            "[profile via-process]\ncredential_process = cat {}\nregion = us-east-1\n",
+            document.display()
+        ),
+    )
+    .unwrap();
+    let outcome = rolecreds(
+        &sandbox,
+        &[
+            "--source-profile",
+            "via-process",
+            "--role-arn",
+            ROLE_DNS_EDITOR_ARN,
+            "--profile-name",
+            PROFILE,
+        ],
+    );
+    assert_success(&outcome);
+    assert_rust_sdk_sees(&sandbox, PROFILE, DNS_EDITOR_SESSION_ARN);
+}
+
+/// Temporary source credentials (role chaining) cap the session at one hour: rolecreds asks
+/// for 1 h with a warning instead of failing with STS's ValidationError. (The dry run shows
+/// the request; moto's trust policies would refuse the chained AssumeRole itself.)
+#[test]
+fn role_chaining_caps_the_duration_at_one_hour_with_a_warning() {
+    let moto = Moto::start();
+    let sandbox = moto.sandbox();
+    let first = rolecreds(
+        &sandbox,
+        &["--role-arn", ROLE_DNS_EDITOR_ARN, "--profile-name", "hop1"],
+    );
+    assert_success(&first);
+    let (key, secret, token) = written_credentials(&sandbox, "hop1");
+    let mut chained = moto.sandbox();
+    chained
+        .set("AWS_ACCESS_KEY_ID", &key)
+        .set("AWS_SECRET_ACCESS_KEY", &secret)
+        .set("AWS_SESSION_TOKEN", &token);
+    let outcome = rolecreds(
+        &chained,
+        &[
+            "--role-arn",
+            ROLE_DNS_EDITOR_ARN,
+            "--profile-name",
+            "hop2",
+            "--duration",
+            "4h",
+            "--dry-run",
+            "--output",
+            "json",
+        ],
+    );
+    assert_success(&outcome);
+    assert!(
+        outcome
+            .stderr
+            .contains("caps at 1h; asking for 1h instead of 4h"),
+        "no role-chaining warning:\n{outcome:?}"
+    );
+    let report: serde_json::Value = serde_json::from_str(outcome.stdout.trim()).unwrap();
+    assert_eq!(report["duration_seconds"], 3600, "{outcome:?}");
+
+    let unchained = rolecreds(
+        &sandbox,
+        &[
+            "--role-arn",
+            ROLE_DNS_EDITOR_ARN,
+            "--duration",
+            "4h",
+            "--dry-run",
+            "--output",
+            "json",
+        ],
+    );
+    let report: serde_json::Value = serde_json::from_str(unchained.stdout.trim()).unwrap();
+    assert_eq!(report["duration_seconds"], 14400, "{unchained:?}");
 }
