@@ -14,12 +14,7 @@ use std::time::Duration;
 ///
 /// Example: rolecreds --account-id 123456789012 --role-name dns_editor --profile-name dns
 #[derive(Debug, Parser)]
-#[command(
-    name = "rolecreds",
-    version,
-    max_term_width = 100,
-    args_conflicts_with_subcommands = true
-)]
+#[command(name = "rolecreds", version, max_term_width = 100)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -117,6 +112,27 @@ pub struct RotateArgs {
     /// Resolve everything and call only read-only APIs; print what would be written
     #[arg(long)]
     pub dry_run: bool,
+}
+
+impl RotateArgs {
+    /// The first rotation flag given, if any (they do not go with a subcommand).
+    pub fn first_given(&self) -> Option<&'static str> {
+        let given = [
+            ("--account-id", self.account_id.is_some()),
+            ("--role-name", self.role_name.is_some()),
+            ("--role-arn", self.role_arn.is_some()),
+            ("--profile-name", self.profile_name.is_some()),
+            ("--source-profile", self.source_profile.is_some()),
+            ("--duration", self.duration.is_some()),
+            ("--mfa-serial", self.mfa_serial.is_some()),
+            ("--force", self.force),
+            ("--dry-run", self.dry_run),
+        ];
+        given
+            .into_iter()
+            .find(|(_, is_given)| *is_given)
+            .map(|(flag, _)| flag)
+    }
 }
 
 /// How results are shown.

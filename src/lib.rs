@@ -31,7 +31,14 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
     let var = |name: &str| std::env::var_os(name);
     let file = FileSettings::resolve(&cli.file, var, dirs::home_dir())?;
     match cli.command {
-        Some(Command::Import(args)) => import_from_stdin(&file, &output, &args.profile_name),
+        Some(Command::Import(args)) => {
+            if let Some(flag) = cli.rotate.first_given() {
+                let message =
+                    format!("{flag} is for a rotation and does not go with `import`; drop it");
+                return Err(exit::UsageError(message).into());
+            }
+            import_from_stdin(&file, &output, &args.profile_name)
+        }
         None => {
             let rotation = RotateSettings::resolve(&cli.rotate, var)?;
             let runtime = tokio::runtime::Builder::new_current_thread()

@@ -31,7 +31,12 @@ fn main() -> ExitCode {
 /// clap's message without its `error: ` prefix and the trailing usage hint, so every error
 /// rolecreds prints is one `rolecreds: error: ...` line.
 fn one_line(clap_message: &str) -> String {
-    let first = clap_message.lines().next().unwrap_or_default();
-    let first = first.strip_prefix("error: ").unwrap_or(first);
-    format!("{first} (see rolecreds --help)")
+    let message: Vec<&str> = clap_message
+        .lines()
+        .take_while(|line| !line.trim().is_empty())
+        .map(str::trim)
+        .collect();
+    let message = message.join(" ");
+    let message = message.strip_prefix("error: ").unwrap_or(&message);
+    format!("{message} (see rolecreds --help)")
 }

@@ -10,11 +10,16 @@ use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::Path;
 
 /// What a commit did besides writing.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct Committed {
     /// The old mode when it gave group or others access, which the new file no longer does.
     pub narrowed_from: Option<u32>,
+    /// The new file's metadata (taken before the rename, which keeps the inode).
+    pub metadata: Metadata,
 }
+
+/// The characters tempfile puts between our prefix and suffix.
+const RANDOM_LEN: usize = 6;
 
 /// The prefix and suffix of rolecreds' temp files for `file_name`, so that a later run holding
 /// the lock can remove what a killed run left behind.
@@ -36,6 +41,7 @@ pub fn replace_atomically(
     let mut temp = tempfile::Builder::new()
         .prefix(&prefix)
         .suffix(suffix)
+        .rand_bytes(RANDOM_LEN)
         .tempfile_in(dir)
         .with_context(|| {
             format!(
@@ -44,10 +50,7 @@ pub fn replace_atomically(
                 dir.display()
             )
         })?;
-    let narrowed_from = existing.and_then(|meta| {
-        let mode = meta.mode() & 0o7777;
-        (mode & 0o077 != 0).then_some(mode)
-    });
+    let narrowed_from = existing.and_then(readable_by_others);
     let mode = existing.map_or(0o600, |meta| meta.mode() & 0o600);
     let temp_path = temp.path().to_owned();
     let written_to = || format!("cannot write `{}`", temp_path.display());
@@ -59,11 +62,35 @@ pub fn replace_atomically(
         keep_owner(temp.as_file(), meta);
     }
     temp.as_file().sync_all().with_context(written_to)?;
+    let metadata = temp.as_file().metadata().with_context(written_to)?;
     temp.persist(target)
         .map_err(|err| err.error)
         .with_context(|| format!("cannot rename the new file over `{}`", target.display()))?;
-    sync_dir(dir)?;
-    Ok(Committed { narrowed_from })
+    // The file is replaced now; a failed directory sync only weakens durability after a
+    // crash, so it is reported without turning the write into a failure.
+    if let Err(err) = sync_dir(dir) {
+        tracing::warn!("{err:#}");
+    }
+    Ok(Committed {
+        narrowed_from,
+        metadata,
+    })
+}
+
+/// The file's mode when group or others may access it.
+pub fn readable_by_others(meta: &Metadata) -> Option<u32> {
+    let mode = meta.mode() & 0o7777;
+    (mode & 0o077 != 0).then_some(mode)
+}
+
+/// Narrows an unchanged file to its owner's read/write bits, in place (chmod is atomic).
+pub fn narrow_in_place(target: &Path, meta: &Metadata) -> anyhow::Result<Option<u32>> {
+    let Some(mode) = readable_by_others(meta) else {
+        return Ok(None);
+    };
+    fs::set_permissions(target, Permissions::from_mode(mode & 0o600))
+        .with_context(|| format!("cannot chmod `{}` to owner-only", target.display()))?;
+    Ok(Some(mode))
 }
 
 /// Keeps a file owned by someone else (e.g. root editing a user's file) with its owner. Only a
@@ -99,7 +126,13 @@ pub fn remove_abandoned_temp_files(dir: &Path, file_name: &str) {
     for entry in entries.flatten() {
         let name = entry.file_name();
         let name = name.to_string_lossy();
-        if name.starts_with(&prefix) && name.ends_with(suffix) {
+        let is_ours = name.len() == prefix.len() + RANDOM_LEN + suffix.len()
+            && name.starts_with(&prefix)
+            && name.ends_with(suffix)
+            && name[prefix.len()..name.len() - suffix.len()]
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric());
+        if is_ours {
             let _ = fs::remove_file(entry.path());
         }
     }

@@ -47,7 +47,13 @@ pub fn lock_exclusive(lock_path: &Path, timeout: Duration) -> anyhow::Result<Sid
         .write(true)
         .mode(0o600)
         .open(lock_path)
-        .with_context(|| format!("cannot open the lock file `{}`", lock_path.display()))?;
+        .with_context(|| {
+            format!(
+                "cannot open the lock file `{}`: rolecreds locks a file beside the credentials \
+                 file and needs write access to its directory",
+                lock_path.display()
+            )
+        })?;
     let started = Instant::now();
     let mut pause = Duration::from_millis(2);
     loop {

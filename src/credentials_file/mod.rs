@@ -126,18 +126,20 @@ impl LockedCredentialsFile<'_> {
         let old = self.contents();
         let new = edit::upsert_profile(old, profile, credentials)?;
         if new.as_bytes() == old {
+            let narrowed_from = match &self.current {
+                Some((_, meta)) => commit::narrow_in_place(&self.file.target, meta)?,
+                None => None,
+            };
             return Ok(WriteReport {
                 changed: false,
-                narrowed_from: None,
+                narrowed_from,
             });
         }
         let untouched = edit::untouched_part(old, profile)?;
         validate::confirm_edit(&untouched, &new, profile, credentials)?;
         let existing = self.current.as_ref().map(|(_, meta)| meta);
         let committed = commit::replace_atomically(&self.file.target, existing, new.as_bytes())?;
-        let meta = fs::metadata(&self.file.target)
-            .with_context(|| format!("cannot stat `{}`", self.file.target.display()))?;
-        self.current = Some((new.into_bytes(), meta));
+        self.current = Some((new.into_bytes(), committed.metadata));
         Ok(WriteReport {
             changed: true,
             narrowed_from: committed.narrowed_from,

@@ -153,6 +153,8 @@ struct CurrentSection<'a> {
     keys: HashMap<String, usize>,
     /// The last property line, and its key when rolecreds rewrites it.
     last_property: Option<(usize, Option<String>)>,
+    /// Whether that property's value is empty, making indented lines sub-properties.
+    opens_sub_properties: bool,
 }
 
 struct Scanner<'a, 't> {
@@ -189,7 +191,7 @@ impl<'a, 't> Scanner<'a, 't> {
             return Ok(LineKind::Comment);
         }
         if content.starts_with(WHITESPACE) {
-            return self.continuation(index);
+            return self.continuation(index, content);
         }
         if content.starts_with('[') {
             return self.header(index, content);
@@ -197,7 +199,7 @@ impl<'a, 't> Scanner<'a, 't> {
         self.property(index, content)
     }
 
-    fn continuation(&mut self, index: usize) -> Result<LineKind, UnsafeFile> {
+    fn continuation(&mut self, index: usize, content: &str) -> Result<LineKind, UnsafeFile> {
         let Some(section) = &self.current else {
             return Err(unsafe_at(
                 index,
@@ -219,6 +221,16 @@ impl<'a, 't> Scanner<'a, 't> {
                     line + 1
                 ),
             )),
+            Some((_, None)) if section.opens_sub_properties => {
+                sdk_property(content).map_err(|_| {
+                    unsafe_at(
+                        index,
+                        "an indented line under a key with an empty value must be a \
+                         sub-property name=value; the AWS SDKs reject the file",
+                    )
+                })?;
+                Ok(LineKind::Continuation)
+            }
             Some((_, None)) => Ok(LineKind::Continuation),
         }
     }
@@ -258,6 +270,7 @@ impl<'a, 't> Scanner<'a, 't> {
             is_target,
             keys: HashMap::new(),
             last_property: None,
+            opens_sub_properties: false,
         });
         Ok(LineKind::Header)
     }
@@ -271,7 +284,8 @@ impl<'a, 't> Scanner<'a, 't> {
             ));
         };
         let key = property_key(content).map_err(|p| unsafe_at(index, p))?;
-        if let Some(first) = section.keys.insert(key.clone(), index) {
+        // botocore lowercases keys with Unicode rules, so `É` and `é` are one key to it.
+        if let Some(first) = section.keys.insert(key.to_lowercase(), index) {
             return Err(unsafe_at(
                 index,
                 format!(
@@ -282,12 +296,26 @@ impl<'a, 't> Scanner<'a, 't> {
                 ),
             ));
         }
-        let rewritten = section.is_target && is_rewritten_key(&key);
-        if !rewritten && !content.contains('=') {
+        if section.botocore_name == "DEFAULT" && key == STALE_KEY {
             return Err(unsafe_at(
                 index,
-                "a line with no '='; the AWS SDKs reject the file, write it as key=value",
+                "[DEFAULT] sets aws_security_token, which botocore adds to every profile and \
+                 reads before a fresh aws_session_token; delete this line",
             ));
+        }
+        let rewritten = section.is_target && is_rewritten_key(&key);
+        section.opens_sub_properties = false;
+        if !rewritten {
+            let (sdk_key, value_is_empty) =
+                sdk_property(content).map_err(|p| unsafe_at(index, p))?;
+            if sdk_key != key {
+                return Err(unsafe_at(
+                    index,
+                    "botocore and the AWS SDKs would read different keys on this line; write \
+                     it as key=value",
+                ));
+            }
+            section.opens_sub_properties = value_is_empty;
         }
         section.last_property = Some((index, rewritten.then(|| key.clone())));
         Ok(LineKind::Property { key })
@@ -344,6 +372,37 @@ fn header_names(content: &str) -> Result<(&str, &str), &'static str> {
         return Err("an empty section name; botocore rejects the file");
     }
     Ok((sdk_name, botocore_name))
+}
+
+/// A property line as the AWS SDKs read it: its lowercased key and whether its value is
+/// empty. They cut a ` #` or ` ;` comment off before looking for `=`, so `k #=v` has none.
+fn sdk_property(content: &str) -> Result<(String, bool), &'static str> {
+    let line = content.trim_matches(WHITESPACE);
+    let comment = line
+        .char_indices()
+        .find(|&(i, c)| {
+            // As in aws-runtime: any Unicode whitespace before `#`/`;` starts a comment.
+            COMMENT.contains(&c)
+                && line[..i]
+                    .chars()
+                    .next_back()
+                    .is_some_and(char::is_whitespace)
+        })
+        .map_or(line.len(), |(i, _)| i);
+    let Some((key, value)) = line[..comment].split_once('=') else {
+        return Err(
+            "a line with no '=' before its comment; the AWS SDKs reject the file, \
+                    write it as key=value",
+        );
+    };
+    let key = key.trim_matches(WHITESPACE);
+    if key.is_empty() {
+        return Err("a line with no key before its '='; the AWS SDKs reject the file");
+    }
+    Ok((
+        key.to_ascii_lowercase(),
+        value.trim_matches(WHITESPACE).is_empty(),
+    ))
 }
 
 /// The key of a property line, lowercased as both readers do. botocore splits at the first `=`
