@@ -27,6 +27,10 @@ pub struct Cli {
 
     #[command(flatten)]
     pub output: OutputArgs,
+
+    /// Print a shell completion script or the man page (used by scripts/generate)
+    #[arg(long, value_name = "KIND", hide = true, exclusive = true)]
+    pub generate: Option<crate::generate::Generated>,
 }
 
 /// What to assume and where to write it (the main job).

@@ -8,6 +8,7 @@ pub mod cli;
 pub mod credentials;
 pub mod credentials_file;
 pub mod exit;
+pub mod generate;
 pub mod import;
 pub mod logging;
 pub mod profile_name;
@@ -26,6 +27,10 @@ use std::io::Read as _;
 
 /// Runs the parsed command line; the caller prints the error and exits with its code.
 pub fn run(cli: Cli) -> anyhow::Result<()> {
+    if let Some(kind) = cli.generate {
+        return generate::generate(kind, &mut std::io::stdout().lock())
+            .context("cannot write the generated file");
+    }
     let output = OutputSettings::from(&cli.output);
     logging::init(output.verbosity);
     let var = |name: &str| std::env::var_os(name);

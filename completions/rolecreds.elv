@@ -1,0 +1,75 @@
+
+use builtin;
+use str;
+
+set edit:completion:arg-completer[rolecreds] = {|@words|
+    fn spaces {|n|
+        builtin:repeat $n ' ' | str:join ''
+    }
+    fn cand {|text desc|
+        edit:complex-candidate $text &display=$text' '(spaces (- 14 (wcswidth $text)))$desc
+    }
+    var command = 'rolecreds'
+    for word $words[1..-1] {
+        if (str:has-prefix $word '-') {
+            break
+        }
+        set command = $command';'$word
+    }
+    var completions = [
+        &'rolecreds'= {
+            cand --account-id 'The 12-digit account that owns the role (with --role-name)'
+            cand --role-name 'The role''s name, with its path if it has one (e.g. dns_editor, team/deployer)'
+            cand --role-arn 'The role''s full ARN, instead of --account-id and --role-name'
+            cand --profile-name 'The credentials-file profile to write [default: the account id]'
+            cand --source-profile 'Take the source credentials from this profile instead of the default chain'
+            cand --region 'The region for STS [default: AWS_REGION, the profile''s region, else us-east-1]'
+            cand --duration 'Session lifetime: seconds or a duration like 1h, 90m (900 s to 12 h)'
+            cand --session-name 'Session name template with {user}, {role}, {account} [default: {user}@{role}.{account}]'
+            cand --external-id 'The external id the role''s trust policy requires'
+            cand --source-identity 'A source identity to stamp on the session (shown in CloudTrail)'
+            cand --policy-arn 'A managed policy ARN to narrow the session''s permissions (repeatable)'
+            cand --policy 'A JSON session-policy file to narrow the session''s permissions'
+            cand --tag 'A session tag KEY=VALUE (repeatable)'
+            cand --mfa-serial 'The MFA device''s serial number or ARN, for roles that require MFA'
+            cand --token-code 'The current MFA code; without it rolecreds asks on the terminal'
+            cand --credentials-file 'The credentials file to write [default: $AWS_SHARED_CREDENTIALS_FILE, else ~/.aws/credentials]'
+            cand --lock-timeout 'How long to wait for another rolecreds writing the same file (e.g. 500ms, 10s, 1m)'
+            cand --output 'Result format: a human line on stderr, or JSON on stdout (never secrets)'
+            cand --generate 'Print a shell completion script or the man page (used by scripts/generate)'
+            cand --force 'Overwrite the profile even if it holds long-term keys (no session token)'
+            cand --dry-run 'Resolve everything and call only read-only APIs; print what would be written'
+            cand -q 'Print nothing on success; errors still go to stderr'
+            cand --quiet 'Print nothing on success; errors still go to stderr'
+            cand -v 'Say more on stderr: -v what was decided and why, -vv debugging detail'
+            cand --verbose 'Say more on stderr: -v what was decided and why, -vv debugging detail'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand import 'Write credentials given as JSON on standard input into a profile'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'rolecreds;import'= {
+            cand --profile-name 'The credentials-file profile to write (letters, digits and _-/.%@:+)'
+            cand --credentials-file 'The credentials file to write [default: $AWS_SHARED_CREDENTIALS_FILE, else ~/.aws/credentials]'
+            cand --lock-timeout 'How long to wait for another rolecreds writing the same file (e.g. 500ms, 10s, 1m)'
+            cand --output 'Result format: a human line on stderr, or JSON on stdout (never secrets)'
+            cand -q 'Print nothing on success; errors still go to stderr'
+            cand --quiet 'Print nothing on success; errors still go to stderr'
+            cand -v 'Say more on stderr: -v what was decided and why, -vv debugging detail'
+            cand --verbose 'Say more on stderr: -v what was decided and why, -vv debugging detail'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'rolecreds;help'= {
+            cand import 'Write credentials given as JSON on standard input into a profile'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'rolecreds;help;import'= {
+        }
+        &'rolecreds;help;help'= {
+        }
+    ]
+    $completions[$command]
+}

@@ -1,0 +1,69 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_rolecreds_global_optspecs
+    string join \n account-id= role-name= role-arn= profile-name= source-profile= region= duration= session-name= external-id= source-identity= policy-arn= policy= tag= mfa-serial= token-code= force dry-run credentials-file= lock-timeout= output= q/quiet v/verbose generate= h/help V/version
+end
+
+function __fish_rolecreds_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_rolecreds_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_rolecreds_using_subcommand
+    set -l cmd (__fish_rolecreds_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c rolecreds -n "__fish_rolecreds_needs_command" -l account-id -d 'The 12-digit account that owns the role (with --role-name)' -r
+complete -c rolecreds -n "__fish_rolecreds_needs_command" -l role-name -d 'The role\'s name, with its path if it has one (e.g. dns_editor, team/deployer)' -r
+complete -c rolecreds -n "__fish_rolecreds_needs_command" -l role-arn -d 'The role\'s full ARN, instead of --account-id and --role-name' -r
+complete -c rolecreds -n "__fish_rolecreds_needs_command" -l profile-name -d 'The credentials-file profile to write [default: the account id]' -r
+complete -c rolecreds -n "__fish_rolecreds_needs_command" -l source-profile -d 'Take the source credentials from this profile instead of the default chain' -r
+complete -c rolecreds -n "__fish_rolecreds_needs_command" -l region -d 'The region for STS [default: AWS_REGION, the profile\'s region, else us-east-1]' -r
+complete -c rolecreds -n "__fish_rolecreds_needs_command" -l duration -d 'Session lifetime: seconds or a duration like 1h, 90m (900 s to 12 h)' -r
+complete -c rolecreds -n "__fish_rolecreds_needs_command" -l session-name -d 'Session name template with {user}, {role}, {account} [default: {user}@{role}.{account}]' -r
+complete -c rolecreds -n "__fish_rolecreds_needs_command" -l external-id -d 'The external id the role\'s trust policy requires' -r
+complete -c rolecreds -n "__fish_rolecreds_needs_command" -l source-identity -d 'A source identity to stamp on the session (shown in CloudTrail)' -r
+complete -c rolecreds -n "__fish_rolecreds_needs_command" -l policy-arn -d 'A managed policy ARN to narrow the session\'s permissions (repeatable)' -r
+complete -c rolecreds -n "__fish_rolecreds_needs_command" -l policy -d 'A JSON session-policy file to narrow the session\'s permissions' -r -F
+complete -c rolecreds -n "__fish_rolecreds_needs_command" -l tag -d 'A session tag KEY=VALUE (repeatable)' -r
+complete -c rolecreds -n "__fish_rolecreds_needs_command" -l mfa-serial -d 'The MFA device\'s serial number or ARN, for roles that require MFA' -r
+complete -c rolecreds -n "__fish_rolecreds_needs_command" -l token-code -d 'The current MFA code; without it rolecreds asks on the terminal' -r
+complete -c rolecreds -n "__fish_rolecreds_needs_command" -l credentials-file -d 'The credentials file to write [default: $AWS_SHARED_CREDENTIALS_FILE, else ~/.aws/credentials]' -r -F
+complete -c rolecreds -n "__fish_rolecreds_needs_command" -l lock-timeout -d 'How long to wait for another rolecreds writing the same file (e.g. 500ms, 10s, 1m)' -r
+complete -c rolecreds -n "__fish_rolecreds_needs_command" -l output -d 'Result format: a human line on stderr, or JSON on stdout (never secrets)' -r -f -a "text\t''
+json\t''"
+complete -c rolecreds -n "__fish_rolecreds_needs_command" -l generate -d 'Print a shell completion script or the man page (used by scripts/generate)' -r -f -a "bash\t''
+zsh\t''
+fish\t''
+powershell\t''
+elvish\t''
+man\t''"
+complete -c rolecreds -n "__fish_rolecreds_needs_command" -l force -d 'Overwrite the profile even if it holds long-term keys (no session token)'
+complete -c rolecreds -n "__fish_rolecreds_needs_command" -l dry-run -d 'Resolve everything and call only read-only APIs; print what would be written'
+complete -c rolecreds -n "__fish_rolecreds_needs_command" -s q -l quiet -d 'Print nothing on success; errors still go to stderr'
+complete -c rolecreds -n "__fish_rolecreds_needs_command" -s v -l verbose -d 'Say more on stderr: -v what was decided and why, -vv debugging detail'
+complete -c rolecreds -n "__fish_rolecreds_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c rolecreds -n "__fish_rolecreds_needs_command" -s V -l version -d 'Print version'
+complete -c rolecreds -n "__fish_rolecreds_needs_command" -f -a "import" -d 'Write credentials given as JSON on standard input into a profile'
+complete -c rolecreds -n "__fish_rolecreds_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c rolecreds -n "__fish_rolecreds_using_subcommand import" -l profile-name -d 'The credentials-file profile to write (letters, digits and _-/.%@:+)' -r
+complete -c rolecreds -n "__fish_rolecreds_using_subcommand import" -l credentials-file -d 'The credentials file to write [default: $AWS_SHARED_CREDENTIALS_FILE, else ~/.aws/credentials]' -r -F
+complete -c rolecreds -n "__fish_rolecreds_using_subcommand import" -l lock-timeout -d 'How long to wait for another rolecreds writing the same file (e.g. 500ms, 10s, 1m)' -r
+complete -c rolecreds -n "__fish_rolecreds_using_subcommand import" -l output -d 'Result format: a human line on stderr, or JSON on stdout (never secrets)' -r -f -a "text\t''
+json\t''"
+complete -c rolecreds -n "__fish_rolecreds_using_subcommand import" -s q -l quiet -d 'Print nothing on success; errors still go to stderr'
+complete -c rolecreds -n "__fish_rolecreds_using_subcommand import" -s v -l verbose -d 'Say more on stderr: -v what was decided and why, -vv debugging detail'
+complete -c rolecreds -n "__fish_rolecreds_using_subcommand import" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c rolecreds -n "__fish_rolecreds_using_subcommand help; and not __fish_seen_subcommand_from import help" -f -a "import" -d 'Write credentials given as JSON on standard input into a profile'
+complete -c rolecreds -n "__fish_rolecreds_using_subcommand help; and not __fish_seen_subcommand_from import help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

@@ -1,0 +1,107 @@
+//! `rolecreds --generate KIND`: shell completions and the man page, from the clap definition,
+//! so they never drift from the flags. `scripts/generate` writes them into completions/ and
+//! man/; tests/generated_files.rs fails when a committed file differs from fresh output.
+
+use clap::{CommandFactory as _, ValueEnum};
+use clap_complete::Shell;
+use std::io::Write;
+
+/// What `--generate` can produce.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Generated {
+    Bash,
+    Zsh,
+    Fish,
+    Powershell,
+    Elvish,
+    Man,
+}
+
+/// Writes the requested file to `out`.
+pub fn generate(kind: Generated, out: &mut dyn Write) -> std::io::Result<()> {
+    let mut command = crate::cli::Cli::command();
+    let shell = match kind {
+        Generated::Bash => Shell::Bash,
+        Generated::Zsh => Shell::Zsh,
+        Generated::Fish => Shell::Fish,
+        Generated::Powershell => Shell::PowerShell,
+        Generated::Elvish => Shell::Elvish,
+        Generated::Man => return man_page(command, out),
+    };
+    clap_complete::generate(shell, &mut command, "rolecreds", out);
+    Ok(())
+}
+
+fn man_page(command: clap::Command, out: &mut dyn Write) -> std::io::Result<()> {
+    let man = clap_mangen::Man::new(command);
+    man.render_title(out)?;
+    man.render_name_section(out)?;
+    man.render_synopsis_section(out)?;
+    man.render_description_section(out)?;
+    man.render_options_section(out)?;
+    man.render_subcommands_section(out)?;
+    out.write_all(EXTRA_SECTIONS.as_bytes())?;
+    man.render_version_section(out)
+}
+
+/// The sections clap cannot derive: examples, exit status, environment, files.
+const EXTRA_SECTIONS: &str = r#".SH EXAMPLES
+.TP
+Assume a role and write its credentials into profile dns:
+.B rolecreds \-\-account\-id 123456789012 \-\-role\-name dns_editor \-\-profile\-name dns
+.TP
+The same role by ARN, as JSON for scripts:
+.B rolecreds \-\-role\-arn arn:aws:iam::123456789012:role/dns_editor \-\-output json
+.TP
+From cron, every 30 minutes, silent unless something fails:
+.B */30 * * * * rolecreds \-\-account\-id 123456789012 \-\-role\-name dns_editor \-\-quiet
+.TP
+Write credentials you already have, keeping secrets off the command line:
+.B aws sts assume\-role ... | rolecreds import \-\-profile\-name dev
+.SH "EXIT STATUS"
+.TP
+.B 0
+Success.
+.TP
+.B 1
+An unexpected failure.
+.TP
+.B 2
+Bad arguments or input; nothing was sent or written.
+.TP
+.B 3
+AWS refused: access denied, invalid, expired or missing source credentials.
+.TP
+.B 4
+The credentials file was refused or could not be written, its lock timed out, or the
+target profile holds long\-term keys or the source credentials.
+.TP
+.B 5
+The role needs an MFA code and there was neither \-\-token\-code nor a terminal.
+.TP
+.B 6
+AWS could not be reached.
+.SH ENVIRONMENT
+.TP
+.B AWS_SHARED_CREDENTIALS_FILE
+The credentials file to write (default ~/.aws/credentials).
+.TP
+.B AWS_PROFILE, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_CONFIG_FILE
+Where the source credentials come from, as for the AWS CLI.
+.TP
+.B AWS_REGION, AWS_DEFAULT_REGION, AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_STS, AWS_ENDPOINT_URL_IAM
+Where STS and IAM are called.
+.TP
+.B HTTPS_PROXY, NO_PROXY
+The proxy for HTTPS requests.
+.SH FILES
+.TP
+.I ~/.aws/credentials
+The file rolecreds edits; one profile changes, every other byte stays.
+.TP
+.I ~/.aws/.credentials.rolecreds.lock
+The lock every rolecreds takes before writing; never renamed or deleted.
+.TP
+.I ~/.aws/config
+Profiles the source credentials may come from.
+"#;
