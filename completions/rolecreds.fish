@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_rolecreds_global_optspecs
-    string join \n account-id= role-name= role-arn= profile-name= source-profile= region= duration= session-name= external-id= source-identity= policy-arn= policy= tag= mfa-serial= token-code= force dry-run credentials-file= lock-timeout= output= q/quiet v/verbose generate= h/help V/version
+    string join \n account-id= role-name= role-arn= profile-name= source-profile= region= duration= session-name= external-id= source-identity= policy-arn= policy= tag= mfa-serial= token-code= force dry-run watch refresh-before= min-remaining= credential-process credentials-file= lock-timeout= output= q/quiet v/verbose generate= h/help V/version
 end
 
 function __fish_rolecreds_needs_command
@@ -39,6 +39,8 @@ complete -c rolecreds -n "__fish_rolecreds_needs_command" -l policy -d 'A JSON s
 complete -c rolecreds -n "__fish_rolecreds_needs_command" -l tag -d 'A session tag KEY=VALUE (repeatable)' -r
 complete -c rolecreds -n "__fish_rolecreds_needs_command" -l mfa-serial -d 'The MFA device\'s serial number or ARN, for roles that require MFA' -r
 complete -c rolecreds -n "__fish_rolecreds_needs_command" -l token-code -d 'The current MFA code; without it rolecreds asks on the terminal' -r
+complete -c rolecreds -n "__fish_rolecreds_needs_command" -l refresh-before -d 'Refresh this long before expiry [default: 15m or half the lifetime, if smaller]' -r
+complete -c rolecreds -n "__fish_rolecreds_needs_command" -l min-remaining -d 'Do nothing if the profile\'s credentials are still valid for at least this long (cron)' -r
 complete -c rolecreds -n "__fish_rolecreds_needs_command" -l credentials-file -d 'The credentials file to write [default: $AWS_SHARED_CREDENTIALS_FILE, else ~/.aws/credentials]' -r -F
 complete -c rolecreds -n "__fish_rolecreds_needs_command" -l lock-timeout -d 'How long to wait for another rolecreds writing the same file (e.g. 500ms, 10s, 1m)' -r
 complete -c rolecreds -n "__fish_rolecreds_needs_command" -l output -d 'Result format: a human line on stderr, or JSON on stdout (never secrets)' -r -f -a "text\t''
@@ -51,6 +53,8 @@ elvish\t''
 man\t''"
 complete -c rolecreds -n "__fish_rolecreds_needs_command" -l force -d 'Overwrite the profile even if it holds long-term keys (no session token)'
 complete -c rolecreds -n "__fish_rolecreds_needs_command" -l dry-run -d 'Resolve everything and call only read-only APIs; print what would be written'
+complete -c rolecreds -n "__fish_rolecreds_needs_command" -l watch -d 'Keep running: rotate now, then again before each expiry (SIGHUP: now; SIGTERM: stop)'
+complete -c rolecreds -n "__fish_rolecreds_needs_command" -l credential-process -d 'Print credential_process JSON on stdout (cached until near expiry) instead of writing a profile'
 complete -c rolecreds -n "__fish_rolecreds_needs_command" -s q -l quiet -d 'Print nothing on success; errors still go to stderr'
 complete -c rolecreds -n "__fish_rolecreds_needs_command" -s v -l verbose -d 'Say more on stderr: -v what was decided and why, -vv debugging detail'
 complete -c rolecreds -n "__fish_rolecreds_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'

@@ -34,6 +34,8 @@ pub enum AwsFailure {
     Refused(String),
     /// AWS could not be reached (exit 6).
     Unreachable(String),
+    /// AWS is throttling or failing (5xx); trying later may work (exit 6).
+    Transient(String),
     /// The role needs an MFA code and there is no way to ask for one (exit 5).
     MfaRequired(String),
     /// Anything else (exit 1).
@@ -43,9 +45,11 @@ pub enum AwsFailure {
 impl fmt::Display for AwsFailure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::Refused(m) | Self::Unreachable(m) | Self::MfaRequired(m) | Self::Other(m) => {
-                f.write_str(m)
-            }
+            Self::Refused(m)
+            | Self::Unreachable(m)
+            | Self::Transient(m)
+            | Self::MfaRequired(m)
+            | Self::Other(m) => f.write_str(m),
         }
     }
 }
@@ -182,7 +186,7 @@ impl Aws {
             .await
             .map_err(|err| credentials_failure(err, connection))?;
         let source_is_temporary = credentials.session_token().is_some();
-        tracing::info!(
+        tracing::debug!(
             access_key_id = credentials.access_key_id(),
             temporary = source_is_temporary,
             "loaded source credentials"
@@ -370,6 +374,12 @@ where
     let code = service_error.code().unwrap_or_default();
     let message = service_error.message().unwrap_or_default();
     let refused = |text: String| AwsFailure::Refused(text);
+    if THROTTLING.contains(&code) || status.is_some_and(|s| s >= 500) {
+        return AwsFailure::Transient(format!(
+            "{operation}: AWS is throttling or failing ({code} HTTP {}); retry later",
+            status.unwrap_or_default()
+        ));
+    }
     match code {
         "ExpiredToken" | "ExpiredTokenException" | "RequestExpired" => refused(format!(
             "{operation}: the source credentials have expired ({code}); refresh them, e.g. \
@@ -406,6 +416,14 @@ fn innermost_causes(err: &(dyn std::error::Error + 'static)) -> String {
     let start = chain.len().saturating_sub(2);
     chain[start..].join(": ")
 }
+
+/// Error codes that mean "slow down", not "no".
+const THROTTLING: [&str; 4] = [
+    "Throttling",
+    "ThrottlingException",
+    "RequestLimitExceeded",
+    "TooManyRequestsException",
+];
 
 /// The HTTP status of a raw response, whatever its type.
 pub trait HttpStatus {

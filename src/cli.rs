@@ -116,6 +116,32 @@ pub struct RotateArgs {
     /// Resolve everything and call only read-only APIs; print what would be written
     #[arg(long)]
     pub dry_run: bool,
+
+    #[command(flatten)]
+    pub refresh: RefreshArgs,
+}
+
+/// Keeping credentials fresh.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Keeping fresh")]
+pub struct RefreshArgs {
+    /// Keep running: rotate now, then again before each expiry (SIGHUP: now; SIGTERM: stop)
+    #[arg(long, conflicts_with_all = ["dry_run", "credential_process", "min_remaining"])]
+    pub watch: bool,
+
+    /// Refresh this long before expiry [default: 15m or half the lifetime, if smaller]
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration_arg)]
+    pub refresh_before: Option<Duration>,
+
+    /// Do nothing if the profile's credentials are still valid for at least this long (cron)
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration_arg,
+          conflicts_with = "credential_process")]
+    pub min_remaining: Option<Duration>,
+
+    /// Print credential_process JSON on stdout (cached until near expiry) instead of writing
+    /// a profile
+    #[arg(long, conflicts_with_all = ["dry_run", "profile_name", "force"])]
+    pub credential_process: bool,
 }
 
 impl RotateArgs {
@@ -131,6 +157,8 @@ impl RotateArgs {
             ("--mfa-serial", self.mfa_serial.is_some()),
             ("--force", self.force),
             ("--dry-run", self.dry_run),
+            ("--watch", self.refresh.watch),
+            ("--credential-process", self.refresh.credential_process),
         ];
         given
             .into_iter()

@@ -51,7 +51,7 @@ pub fn exit_code_for(err: &anyhow::Error) -> Exit {
     if let Some(failure) = err.chain().find_map(|c| c.downcast_ref::<AwsFailure>()) {
         return match failure {
             AwsFailure::Refused(_) => Exit::AwsRefused,
-            AwsFailure::Unreachable(_) => Exit::Network,
+            AwsFailure::Unreachable(_) | AwsFailure::Transient(_) => Exit::Network,
             AwsFailure::MfaRequired(_) => Exit::MfaRequired,
             AwsFailure::Other(_) => Exit::Failure,
         };

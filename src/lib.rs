@@ -5,6 +5,7 @@
 
 pub mod aws;
 pub mod cli;
+pub mod credential_process;
 pub mod credentials;
 pub mod credentials_file;
 pub mod exit;
@@ -15,9 +16,11 @@ pub mod profile_name;
 pub mod report;
 pub mod role;
 pub mod rotate;
+pub mod schedule;
 pub mod secret;
 pub mod session_name;
 pub mod settings;
+pub mod watch;
 
 use anyhow::Context as _;
 use cli::{Cli, Command};
@@ -50,7 +53,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 .enable_all()
                 .build()
                 .context("cannot start the async runtime")?;
-            runtime.block_on(rotate::rotate(&rotation, &file, &output))
+            runtime.block_on(rotate::run(&rotation, &file, &output))
         }
     }
 }

@@ -1,36 +1,44 @@
 //! The one-shot rotation: resolve the caller, assume the role, write the profile, report.
 
 use crate::aws::{AssumeRole, Aws, AwsFailure};
-use crate::credentials_file::{CannotUpdate, CredentialsFile};
+use crate::credentials::TemporaryCredentials;
+use crate::credentials_file::{CannotUpdate, CredentialsFile, LockedCredentialsFile, WriteReport};
 use crate::exit::UsageError;
 use crate::report::{self, Written};
+use crate::schedule;
 use crate::secret::Secret;
 use crate::session_name::{self, SessionName, SessionParts};
-use crate::settings::{self, FileSettings, OutputSettings, RotateSettings};
+use crate::settings::{self, FileSettings, Mode, OutputSettings, RotateSettings};
 use anyhow::Context as _;
 use std::io::{BufRead as _, IsTerminal as _, Write as _};
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 /// Role chaining (temporary source credentials) caps sessions at one hour.
 const ROLE_CHAINING_LIMIT: Duration = Duration::from_secs(3600);
 
-/// Runs one rotation end to end.
-pub async fn rotate(
+/// Runs a rotation in the mode the settings name.
+pub async fn run(
     settings: &RotateSettings,
     file: &FileSettings,
     output: &OutputSettings,
 ) -> anyhow::Result<()> {
-    let credentials_file = CredentialsFile::new(&file.credentials_file)?;
-    ensure_target_is_not_the_source(settings, &credentials_file)?;
-    ensure_no_long_term_keys(
-        settings,
-        &credentials_file,
-        &std::fs::read(&file.credentials_file).unwrap_or_default(),
-    )?;
+    match settings.mode {
+        Mode::Watch => crate::watch::watch(settings, file, output).await,
+        Mode::CredentialProcess => crate::credential_process::serve(settings, file).await,
+        Mode::OnceUnlessFresh(needed) if profile_is_fresh(settings, file, needed)? => Ok(()),
+        Mode::Once | Mode::OnceUnlessFresh(_) => rotate_once(settings, file, output).await,
+    }
+}
+
+/// Runs one rotation end to end.
+async fn rotate_once(
+    settings: &RotateSettings,
+    file: &FileSettings,
+    output: &OutputSettings,
+) -> anyhow::Result<()> {
+    let credentials_file = check_before_network(settings, file)?;
     let mfa_code = mfa_code(settings)?;
-    let aws = Aws::connect(&settings.connection).await?;
-    let session_name = session_name_for(&aws, settings).await?;
-    let duration = fit_duration(settings.duration, aws.source_is_temporary);
+    let session = Session::start(settings).await?;
     if settings.dry_run {
         let role = settings.role.to_string();
         report::dry_run(
@@ -38,29 +46,120 @@ pub async fn rotate(
             &settings.profile,
             credentials_file.path(),
             &role,
-            session_name.as_str(),
-            duration,
+            session.name.as_str(),
+            session.duration,
         );
         return Ok(());
     }
-    let request = assume_role_request(settings, session_name, duration, mfa_code);
-    let credentials = aws.assume_role(&request).await?;
+    let credentials = session.assume(settings, mfa_code).await?;
     let mut locked = credentials_file.lock(file.lock_timeout)?;
-    ensure_no_long_term_keys(settings, &credentials_file, locked.contents())?;
-    let written = locked.write_profile(&settings.profile, &credentials)?;
+    let written = write(settings, &credentials_file, &mut locked, &credentials)?;
     drop(locked);
     report::profile_written(
         output,
-        &Written {
-            profile: &settings.profile,
-            credentials_file: credentials_file.path(),
-            role_arn: Some(request.role_arn),
-            session_name: Some(request.session_name.to_string()),
-            credentials: &credentials,
-            report: &written,
-        },
+        &session.written(settings, &credentials_file, &credentials, &written),
     );
     Ok(())
+}
+
+/// The checks that need no network: the target profile may be written.
+pub fn check_before_network(
+    settings: &RotateSettings,
+    file: &FileSettings,
+) -> anyhow::Result<CredentialsFile> {
+    let credentials_file = CredentialsFile::new(&file.credentials_file)?;
+    ensure_target_is_not_the_source(settings, &credentials_file)?;
+    let contents = std::fs::read(&file.credentials_file).unwrap_or_default();
+    ensure_no_long_term_keys(settings, &credentials_file, &contents)?;
+    Ok(credentials_file)
+}
+
+/// Writes `credentials` under the lock, re-checking for long-term keys there.
+pub fn write(
+    settings: &RotateSettings,
+    credentials_file: &CredentialsFile,
+    locked: &mut LockedCredentialsFile<'_>,
+    credentials: &TemporaryCredentials,
+) -> anyhow::Result<WriteReport> {
+    ensure_no_long_term_keys(settings, credentials_file, locked.contents())?;
+    locked.write_profile(&settings.profile, credentials)
+}
+
+/// `--min-remaining`: true (and nothing to do) when the profile's credentials, by their
+/// `x_security_token_expires`, are still valid for at least `needed`.
+fn profile_is_fresh(
+    settings: &RotateSettings,
+    file: &FileSettings,
+    needed: Duration,
+) -> anyhow::Result<bool> {
+    let contents = std::fs::read(&file.credentials_file).unwrap_or_default();
+    let expiration = crate::credentials_file::profile_expiration(&contents, &settings.profile);
+    let fresh = expiration.is_some_and(|at| schedule::has_at_least(at, needed, SystemTime::now()));
+    match expiration {
+        Some(at) if fresh => tracing::info!(
+            "profile {} expires {}, at least {} away: nothing to do",
+            settings.profile,
+            humantime::format_rfc3339_seconds(at),
+            humantime::format_duration(needed)
+        ),
+        Some(at) => tracing::info!(
+            "profile {} expires {}, less than {} away: rotating",
+            settings.profile,
+            humantime::format_rfc3339_seconds(at),
+            humantime::format_duration(needed)
+        ),
+        None => tracing::info!(
+            "profile {} has no expiry on record: rotating",
+            settings.profile
+        ),
+    }
+    Ok(fresh)
+}
+
+/// What stays the same across refreshes: the session name and the lifetime to ask for.
+#[derive(Debug)]
+pub struct Session {
+    pub name: SessionName,
+    pub duration: Duration,
+}
+
+impl Session {
+    /// Connects once to learn the caller's name, and fits the duration to the source.
+    pub async fn start(settings: &RotateSettings) -> anyhow::Result<Self> {
+        let aws = Aws::connect(&settings.connection).await?;
+        let name = session_name_for(&aws, settings).await?;
+        let duration = fit_duration(settings.duration, aws.source_is_temporary);
+        Ok(Self { name, duration })
+    }
+
+    /// Resolves the source credentials afresh (they may rotate too) and assumes the role.
+    pub async fn assume(
+        &self,
+        settings: &RotateSettings,
+        mfa: Option<(String, Secret)>,
+    ) -> anyhow::Result<TemporaryCredentials> {
+        let aws = Aws::connect(&settings.connection).await?;
+        let request = assume_role_request(settings, self.name.clone(), self.duration, mfa);
+        Ok(aws.assume_role(&request).await?)
+    }
+
+    /// The report of a write.
+    pub fn written<'a>(
+        &self,
+        settings: &'a RotateSettings,
+        credentials_file: &'a CredentialsFile,
+        credentials: &'a TemporaryCredentials,
+        report: &'a WriteReport,
+    ) -> Written<'a> {
+        Written {
+            profile: &settings.profile,
+            credentials_file: credentials_file.path(),
+            role_arn: Some(settings.role.to_string()),
+            session_name: Some(self.name.to_string()),
+            credentials,
+            report,
+        }
+    }
 }
 
 /// Writing into the profile the source credentials come from would replace the user's keys.
@@ -103,7 +202,7 @@ fn ensure_no_long_term_keys(
 }
 
 /// The MFA code: `--token-code`, else asked on the terminal; never waits on a pipe.
-fn mfa_code(settings: &RotateSettings) -> anyhow::Result<Option<(String, Secret)>> {
+pub fn mfa_code(settings: &RotateSettings) -> anyhow::Result<Option<(String, Secret)>> {
     let Some(serial) = &settings.mfa_serial else {
         return Ok(None);
     };

@@ -8,6 +8,7 @@ use crate::credentials_file::location;
 use crate::exit::UsageError;
 use crate::profile_name::ProfileName;
 use crate::role::RoleArn;
+use crate::schedule;
 use crate::secret::Secret;
 use crate::session_name::{self, DEFAULT_TEMPLATE, SessionParts};
 use std::ffi::OsString;
@@ -85,6 +86,23 @@ pub struct RotateSettings {
     pub token_code: Option<Secret>,
     pub force: bool,
     pub dry_run: bool,
+    /// What to do besides one write: watch, answer credential_process, or skip if fresh.
+    pub mode: Mode,
+    /// How long before expiry to refresh (and to stop reusing cached credentials).
+    pub refresh_margin: Duration,
+}
+
+/// How a rotation runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Write the profile once.
+    Once,
+    /// Write the profile once unless it is valid for at least this long.
+    OnceUnlessFresh(Duration),
+    /// Keep the profile fresh until stopped.
+    Watch,
+    /// Print credential_process JSON, from the cache while it is fresh.
+    CredentialProcess,
 }
 
 impl RotateSettings {
@@ -120,13 +138,30 @@ impl RotateSettings {
             let keys_in_environment = text("AWS_ACCESS_KEY_ID").is_some_and(|k| !k.is_empty());
             (!keys_in_environment).then(|| text("AWS_PROFILE").unwrap_or_else(|| "default".into()))
         });
+        let duration = check_duration(args.duration.unwrap_or(DEFAULT_DURATION))?;
+        let refresh = &args.refresh;
+        if let Some(before) = refresh.refresh_before {
+            schedule::check_refresh_before(before, duration).map_err(usage)?;
+        }
+        let mode = match (
+            refresh.watch,
+            refresh.credential_process,
+            refresh.min_remaining,
+        ) {
+            (true, _, _) => Mode::Watch,
+            (_, true, _) => Mode::CredentialProcess,
+            (_, _, Some(min)) => Mode::OnceUnlessFresh(min),
+            _ => Mode::Once,
+        };
         Ok(Self {
+            mode,
+            refresh_margin: schedule::refresh_margin(duration, refresh.refresh_before),
             connection: Connection {
                 source_profile: args.source_profile.clone(),
                 region: args.region.clone(),
             },
             source_profile_in_use,
-            duration: check_duration(args.duration.unwrap_or(DEFAULT_DURATION))?,
+            duration,
             session_template: session_template.to_owned(),
             external_id: check_length("--external-id", &args.external_id, 2, 1224)?,
             source_identity: check_length("--source-identity", &args.source_identity, 2, 64)?,

@@ -161,6 +161,22 @@ pub fn holds_long_term_keys(contents: &[u8], profile: &ProfileName) -> bool {
     })
 }
 
+/// When the credentials in `profile` expire, by `x_security_token_expires` (or the
+/// `aws_credential_expiration` / `expiration` other tools write), if recorded and readable.
+pub fn profile_expiration(contents: &[u8], profile: &ProfileName) -> Option<std::time::SystemTime> {
+    let text = std::str::from_utf8(contents).ok()?;
+    let profiles = validate::parse_credentials_text(text).ok()?;
+    let found = profiles.get_profile(profile.as_str())?;
+    [
+        "x_security_token_expires",
+        "aws_credential_expiration",
+        "expiration",
+    ]
+    .iter()
+    .find_map(|key| found.get(key))
+    .and_then(|value| crate::import::parse_expiration(value).ok())
+}
+
 /// Follows symlinks in the last path component, including a dangling one, to the real file.
 fn resolve_symlinks(path: &Path) -> anyhow::Result<PathBuf> {
     let mut current = path.to_owned();

@@ -1,0 +1,190 @@
+//! `--watch`: rotate now, then again before each expiry, until SIGTERM or SIGINT; SIGHUP
+//! refreshes at once. Transient failures are retried with backoff while the last good
+//! credentials stay in place; failures that retrying cannot fix end the watch.
+
+use crate::aws::AwsFailure;
+use crate::credentials_file::{self, CannotUpdate, CredentialsFile};
+use crate::report;
+use crate::rotate::{self, Session};
+use crate::schedule;
+use crate::secret::Secret;
+use crate::settings::{FileSettings, OutputSettings, RotateSettings};
+use anyhow::Context as _;
+use std::time::{Duration, SystemTime};
+use tokio::signal::unix::{Signal, SignalKind, signal};
+
+/// Keeps the profile fresh until stopped; `Ok` after SIGTERM or SIGINT.
+pub async fn watch(
+    settings: &RotateSettings,
+    file: &FileSettings,
+    output: &OutputSettings,
+) -> anyhow::Result<()> {
+    let mut signals = Signals::listen()?;
+    let credentials_file = rotate::check_before_network(settings, file)?;
+    let mfa = rotate::mfa_code(settings)?;
+    let session = Session::start(settings).await?;
+    let margin = fit_margin(settings.refresh_margin, session.duration);
+    let mut last_seen = None;
+    let mut failures = 0;
+    let mut force = true;
+    loop {
+        let attempt = Refresh {
+            settings,
+            file,
+            output,
+            session: &session,
+            credentials_file: &credentials_file,
+            margin,
+        };
+        let due = match attempt.run(mfa.clone(), last_seen, force).await {
+            Ok(expiration) => {
+                failures = 0;
+                last_seen = Some(expiration);
+                schedule::refresh_at(expiration, session.duration, margin, fastrand::f64())
+            }
+            Err(err) if is_retryable(&err) => {
+                failures += 1;
+                let wait = schedule::backoff(failures, fastrand::f64());
+                eprintln!(
+                    "rolecreds: warning: refresh failed (attempt {failures}), retrying in {}: \
+                     {err:#}",
+                    humantime::format_duration(Duration::from_secs(wait.as_secs().max(1)))
+                );
+                SystemTime::now() + wait
+            }
+            Err(err) => return Err(err),
+        };
+        tracing::info!("next refresh at {}", humantime::format_rfc3339_seconds(due));
+        match signals.wait_until(due).await {
+            Wake::Due => force = false,
+            Wake::Now => force = true,
+            Wake::Stop => {
+                tracing::info!("stopping on signal");
+                return Ok(());
+            }
+        }
+    }
+}
+
+/// A margin that fits the lifetime actually granted (role chaining may have cut it to 1 h).
+fn fit_margin(margin: Duration, lifetime: Duration) -> Duration {
+    if margin < lifetime {
+        return margin;
+    }
+    let fitted = schedule::refresh_margin(lifetime, None);
+    eprintln!(
+        "rolecreds: warning: --refresh-before {}s does not fit the {}s session; refreshing {}s \
+         before expiry instead",
+        margin.as_secs(),
+        lifetime.as_secs(),
+        fitted.as_secs()
+    );
+    fitted
+}
+
+/// One refresh attempt.
+struct Refresh<'a> {
+    settings: &'a RotateSettings,
+    file: &'a FileSettings,
+    output: &'a OutputSettings,
+    session: &'a Session,
+    credentials_file: &'a CredentialsFile,
+    margin: Duration,
+}
+
+impl Refresh<'_> {
+    /// Under the file lock: if another rolecreds already wrote credentials newer than the
+    /// ones last seen and fresh beyond the margin, adopt them; else assume and write.
+    /// Returns the expiry now in the profile.
+    async fn run(
+        &self,
+        mfa: Option<(String, Secret)>,
+        last_seen: Option<SystemTime>,
+        force: bool,
+    ) -> anyhow::Result<SystemTime> {
+        let mut locked = self.credentials_file.lock(self.file.lock_timeout)?;
+        let current =
+            credentials_file::profile_expiration(locked.contents(), &self.settings.profile);
+        if let Some(current) = current.filter(|_| !force)
+            && last_seen.is_none_or(|seen| current > seen)
+            && schedule::has_at_least(current, self.margin, SystemTime::now())
+        {
+            tracing::info!(
+                "profile {} was refreshed by another rolecreds (expires {}): no STS call",
+                self.settings.profile,
+                humantime::format_rfc3339_seconds(current)
+            );
+            return Ok(current);
+        }
+        let credentials = self.session.assume(self.settings, mfa).await?;
+        let written = rotate::write(
+            self.settings,
+            self.credentials_file,
+            &mut locked,
+            &credentials,
+        )?;
+        drop(locked);
+        let report =
+            self.session
+                .written(self.settings, self.credentials_file, &credentials, &written);
+        report::profile_written(self.output, &report);
+        Ok(credentials.expiration())
+    }
+}
+
+/// Whether waiting and trying again can fix this: unreachable or throttled AWS, 5xx, a
+/// held lock, a file the user is fixing. Access denied, MFA and bad input cannot.
+fn is_retryable(err: &anyhow::Error) -> bool {
+    match err.chain().find_map(|c| c.downcast_ref::<AwsFailure>()) {
+        Some(AwsFailure::Unreachable(_) | AwsFailure::Transient(_) | AwsFailure::Other(_)) => true,
+        Some(AwsFailure::Refused(_) | AwsFailure::MfaRequired(_)) => false,
+        None => err.downcast_ref::<CannotUpdate>().is_some(),
+    }
+}
+
+/// Why a wait ended.
+#[derive(Debug, PartialEq, Eq)]
+enum Wake {
+    /// The refresh point came.
+    Due,
+    /// SIGHUP: refresh now.
+    Now,
+    /// SIGTERM or SIGINT.
+    Stop,
+}
+
+struct Signals {
+    terminate: Signal,
+    interrupt: Signal,
+    hangup: Signal,
+}
+
+impl Signals {
+    /// Registers the handlers before the first write, so a signal during a write is kept
+    /// and acted on once the write is done.
+    fn listen() -> anyhow::Result<Self> {
+        let listen = |kind| signal(kind).context("cannot listen for signals");
+        Ok(Self {
+            terminate: listen(SignalKind::terminate())?,
+            interrupt: listen(SignalKind::interrupt())?,
+            hangup: listen(SignalKind::hangup())?,
+        })
+    }
+
+    /// Sleeps in slices of at most a minute, checking the wall clock after each, so that a
+    /// suspended machine refreshes as soon as it wakes.
+    async fn wait_until(&mut self, due: SystemTime) -> Wake {
+        loop {
+            let nap = schedule::next_sleep(SystemTime::now(), due);
+            if nap.is_zero() {
+                return Wake::Due;
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(nap) => {}
+                _ = self.terminate.recv() => return Wake::Stop,
+                _ = self.interrupt.recv() => return Wake::Stop,
+                _ = self.hangup.recv() => return Wake::Now,
+            }
+        }
+    }
+}
