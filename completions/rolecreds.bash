@@ -35,7 +35,7 @@ _rolecreds() {
 
     case "${cmd}" in
         rolecreds)
-            opts="-q -v -h -V --account-id --role-name --role-arn --profile-name --source-profile --region --duration --session-name --external-id --source-identity --policy-arn --policy --tag --mfa-serial --token-code --force --dry-run --watch --refresh-before --min-remaining --credential-process --credentials-file --lock-timeout --output --quiet --verbose --generate --help --version import help"
+            opts="-q -v -h -V --account-id --role-name --role-arn --profile-name --source-profile --region --duration --session-name --external-id --source-identity --policy-arn --policy --tag --mfa-serial --token-code --mfa-session-duration --force --dry-run --watch --refresh-before --min-remaining --credential-process --credentials-file --lock-timeout --output --quiet --verbose --generate --help --version import help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -98,6 +98,10 @@ _rolecreds() {
                     return 0
                     ;;
                 --token-code)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --mfa-session-duration)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_rolecreds_global_optspecs
-    string join \n account-id= role-name= role-arn= profile-name= source-profile= region= duration= session-name= external-id= source-identity= policy-arn= policy= tag= mfa-serial= token-code= force dry-run watch refresh-before= min-remaining= credential-process credentials-file= lock-timeout= output= q/quiet v/verbose generate= h/help V/version
+    string join \n account-id= role-name= role-arn= profile-name= source-profile= region= duration= session-name= external-id= source-identity= policy-arn= policy= tag= mfa-serial= token-code= mfa-session-duration= force dry-run watch refresh-before= min-remaining= credential-process credentials-file= lock-timeout= output= q/quiet v/verbose generate= h/help V/version
 end
 
 function __fish_rolecreds_needs_command
@@ -39,6 +39,7 @@ complete -c rolecreds -n "__fish_rolecreds_needs_command" -l policy -d 'A JSON s
 complete -c rolecreds -n "__fish_rolecreds_needs_command" -l tag -d 'A session tag KEY=VALUE (repeatable)' -r
 complete -c rolecreds -n "__fish_rolecreds_needs_command" -l mfa-serial -d 'The MFA device\'s serial number or ARN, for roles that require MFA' -r
 complete -c rolecreds -n "__fish_rolecreds_needs_command" -l token-code -d 'The current MFA code; without it rolecreds asks on the terminal' -r
+complete -c rolecreds -n "__fish_rolecreds_needs_command" -l mfa-session-duration -d 'With --watch and --mfa-serial: how long one MFA code lasts (an STS session the role is assumed from without asking again)' -r
 complete -c rolecreds -n "__fish_rolecreds_needs_command" -l refresh-before -d 'Refresh this long before expiry [default: 15m or half the lifetime, if smaller]' -r
 complete -c rolecreds -n "__fish_rolecreds_needs_command" -l min-remaining -d 'Do nothing if the profile\'s credentials are still valid for at least this long (cron)' -r
 complete -c rolecreds -n "__fish_rolecreds_needs_command" -l credentials-file -d 'The credentials file to write [default: $AWS_SHARED_CREDENTIALS_FILE, else ~/.aws/credentials]' -r -F

@@ -10,6 +10,7 @@ use crate::session_name::{SessionName, UsernameSource, name_from_caller_arn};
 use aws_config::profile::ProfileFileCredentialsProvider;
 use aws_config::provider_config::ProviderConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_credential_types::Credentials;
 use aws_credential_types::provider::error::CredentialsError;
 use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider};
 use aws_sdk_sts::error::{ProvideErrorMetadata, SdkError};
@@ -185,6 +186,15 @@ impl Aws {
             .provide_credentials()
             .await
             .map_err(|err| credentials_failure(err, connection))?;
+        Ok(Self::signed_with(config, credentials))
+    }
+
+    /// Clients signed with `credentials` (an MFA session) instead of the default chain.
+    pub async fn with_source(connection: &Connection, credentials: Credentials) -> Self {
+        Self::signed_with(load_sdk_config(connection).await, credentials)
+    }
+
+    fn signed_with(config: SdkConfig, credentials: Credentials) -> Self {
         let source_is_temporary = credentials.session_token().is_some();
         tracing::debug!(
             access_key_id = credentials.access_key_id(),
@@ -195,11 +205,45 @@ impl Aws {
             .into_builder()
             .credentials_provider(SharedCredentialsProvider::new(credentials))
             .build();
-        Ok(Self {
+        Self {
             sts: aws_sdk_sts::Client::new(&config),
             iam: aws_sdk_iam::Client::new(&config),
             source_is_temporary,
-        })
+        }
+    }
+
+    /// An MFA session: one GetSessionToken with the code, good for `duration`, from which
+    /// roles can then be assumed without MFA until it expires.
+    pub async fn mfa_session(
+        &self,
+        serial: &str,
+        code: &Secret,
+        duration: Duration,
+    ) -> Result<(Credentials, SystemTime), AwsFailure> {
+        let seconds = i32::try_from(duration.as_secs()).unwrap_or(i32::MAX);
+        let output = self
+            .sts
+            .get_session_token()
+            .serial_number(serial)
+            .token_code(code.expose())
+            .duration_seconds(seconds)
+            .send()
+            .await
+            .map_err(|err| classify("sts:GetSessionToken", err))?;
+        let issued = output.credentials().ok_or_else(|| {
+            AwsFailure::Other("sts:GetSessionToken answered without credentials".into())
+        })?;
+        let expiration = SystemTime::try_from(*issued.expiration()).map_err(|_| {
+            AwsFailure::Other("sts:GetSessionToken returned an unreadable expiration".into())
+        })?;
+        let credentials = Credentials::new(
+            issued.access_key_id(),
+            issued.secret_access_key(),
+            Some(issued.session_token().to_owned()),
+            Some(expiration),
+            "rolecreds-mfa-session",
+        );
+        Ok((credentials, expiration))
     }
 
     /// The caller's name for the session name: the IAM user name, else the name in the

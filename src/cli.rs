@@ -109,6 +109,12 @@ pub struct RotateArgs {
     )]
     pub token_code: Option<String>,
 
+    /// With --watch and --mfa-serial: how long one MFA code lasts (an STS session the role is
+    /// assumed from without asking again)
+    #[arg(long, value_name = "DURATION", default_value = "12h", value_parser = parse_duration_arg,
+          help_heading = "AssumeRole")]
+    pub mfa_session_duration: Duration,
+
     /// Overwrite the profile even if it holds long-term keys (no session token)
     #[arg(long)]
     pub force: bool,

@@ -10,6 +10,7 @@ use crate::secret::Secret;
 use crate::session_name::{self, SessionName, SessionParts};
 use crate::settings::{self, FileSettings, Mode, OutputSettings, RotateSettings};
 use anyhow::Context as _;
+use aws_credential_types::Credentials;
 use std::io::{BufRead as _, IsTerminal as _, Write as _};
 use std::time::{Duration, SystemTime};
 
@@ -116,11 +117,13 @@ fn profile_is_fresh(
     Ok(fresh)
 }
 
-/// What stays the same across refreshes: the session name and the lifetime to ask for.
+/// What stays the same across refreshes: the session name, the lifetime to ask for, and an
+/// MFA session to assume the role from, if there is one.
 #[derive(Debug)]
 pub struct Session {
     pub name: SessionName,
     pub duration: Duration,
+    mfa_session: Option<(Credentials, SystemTime)>,
 }
 
 impl Session {
@@ -129,16 +132,54 @@ impl Session {
         let aws = Aws::connect(&settings.connection).await?;
         let name = session_name_for(&aws, settings).await?;
         let duration = fit_duration(settings.duration, aws.source_is_temporary);
-        Ok(Self { name, duration })
+        Ok(Self {
+            name,
+            duration,
+            mfa_session: None,
+        })
     }
 
-    /// Resolves the source credentials afresh (they may rotate too) and assumes the role.
+    /// For `--watch` with MFA: one GetSessionToken with the code, then the role is assumed
+    /// from that session without MFA until it nears its end (role chaining: 1 h sessions).
+    pub async fn start_with_mfa_session(
+        settings: &RotateSettings,
+        (serial, code): (String, Secret),
+    ) -> anyhow::Result<Self> {
+        let aws = Aws::connect(&settings.connection).await?;
+        let name = session_name_for(&aws, settings).await?;
+        let mfa_session = aws
+            .mfa_session(&serial, &code, settings.mfa_session_duration)
+            .await?;
+        tracing::info!(
+            "MFA session valid until {}",
+            humantime::format_rfc3339_seconds(mfa_session.1)
+        );
+        Ok(Self {
+            name,
+            duration: fit_duration(settings.duration, true),
+            mfa_session: Some(mfa_session),
+        })
+    }
+
+    /// When the MFA session ends, if the role is assumed from one.
+    pub fn mfa_session_expiry(&self) -> Option<SystemTime> {
+        self.mfa_session.as_ref().map(|(_, expiry)| *expiry)
+    }
+
+    /// Resolves the source credentials afresh (they may rotate too), or uses the MFA
+    /// session, and assumes the role.
     pub async fn assume(
         &self,
         settings: &RotateSettings,
         mfa: Option<(String, Secret)>,
     ) -> anyhow::Result<TemporaryCredentials> {
-        let aws = Aws::connect(&settings.connection).await?;
+        let (aws, mfa) = match &self.mfa_session {
+            Some((credentials, _)) => {
+                let aws = Aws::with_source(&settings.connection, credentials.clone()).await;
+                (aws, None)
+            }
+            None => (Aws::connect(&settings.connection).await?, mfa),
+        };
         let request = assume_role_request(settings, self.name.clone(), self.duration, mfa);
         Ok(aws.assume_role(&request).await?)
     }

@@ -84,6 +84,8 @@ pub struct RotateSettings {
     pub tags: Vec<(String, String)>,
     pub mfa_serial: Option<String>,
     pub token_code: Option<Secret>,
+    /// How long a `--watch` MFA session (GetSessionToken) lasts before a new code is needed.
+    pub mfa_session_duration: Duration,
     pub force: bool,
     pub dry_run: bool,
     /// What to do besides one write: watch, answer credential_process, or skip if fresh.
@@ -174,6 +176,7 @@ impl RotateSettings {
                 .as_deref()
                 .map(check_token_code)
                 .transpose()?,
+            mfa_session_duration: check_mfa_session_duration(args.mfa_session_duration)?,
             force: args.force,
             dry_run: args.dry_run,
             role,
@@ -188,6 +191,17 @@ fn check_duration(duration: Duration) -> Result<Duration, UsageError> {
     }
     Err(UsageError(format!(
         "--duration {} seconds is outside what STS accepts: 900 to 43200 (15m to 12h)",
+        duration.as_secs()
+    )))
+}
+
+/// GetSessionToken accepts 15 minutes to 36 hours.
+fn check_mfa_session_duration(duration: Duration) -> Result<Duration, UsageError> {
+    if (MIN_DURATION..=Duration::from_secs(129_600)).contains(&duration) {
+        return Ok(duration);
+    }
+    Err(UsageError(format!(
+        "--mfa-session-duration {} seconds is outside what STS accepts: 900 to 129600 (15m to 36h)",
         duration.as_secs()
     )))
 }

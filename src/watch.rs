@@ -7,7 +7,6 @@ use crate::credentials_file::{self, CannotUpdate, CredentialsFile};
 use crate::report;
 use crate::rotate::{self, Session};
 use crate::schedule;
-use crate::secret::Secret;
 use crate::settings::{FileSettings, OutputSettings, RotateSettings};
 use anyhow::Context as _;
 use std::time::{Duration, SystemTime};
@@ -21,13 +20,18 @@ pub async fn watch(
 ) -> anyhow::Result<()> {
     let mut signals = Signals::listen()?;
     let credentials_file = rotate::check_before_network(settings, file)?;
-    let mfa = rotate::mfa_code(settings)?;
-    let session = Session::start(settings).await?;
+    let mut session = match rotate::mfa_code(settings)? {
+        Some(mfa) => Session::start_with_mfa_session(settings, mfa).await?,
+        None => Session::start(settings).await?,
+    };
     let margin = fit_margin(settings.refresh_margin, session.duration);
     let mut last_seen = None;
     let mut failures = 0;
     let mut force = true;
     loop {
+        if mfa_session_ending(&session, margin) {
+            session = renew_mfa_session(settings).await?;
+        }
         let attempt = Refresh {
             settings,
             file,
@@ -36,7 +40,7 @@ pub async fn watch(
             credentials_file: &credentials_file,
             margin,
         };
-        let due = match attempt.run(mfa.clone(), last_seen, force).await {
+        let due = match attempt.run(last_seen, force).await {
             Ok(expiration) => {
                 failures = 0;
                 last_seen = Some(expiration);
@@ -63,6 +67,32 @@ pub async fn watch(
                 return Ok(());
             }
         }
+    }
+}
+
+/// Whether the MFA session, if any, has less than the refresh margin left: time to ask for
+/// a new code while the role credentials last written are still valid.
+fn mfa_session_ending(session: &Session, margin: Duration) -> bool {
+    session
+        .mfa_session_expiry()
+        .is_some_and(|expiry| !schedule::has_at_least(expiry, margin, SystemTime::now()))
+}
+
+/// A new MFA session needs a new code: asked on the terminal, else the watch ends (exit 5).
+async fn renew_mfa_session(settings: &RotateSettings) -> anyhow::Result<Session> {
+    eprintln!("rolecreds: the MFA session is ending; a new MFA code is needed");
+    let unattended = AwsFailure::MfaRequired(
+        "the MFA session has ended and there is no terminal to ask for a new code; restart \
+         rolecreds --watch with a fresh --token-code"
+            .into(),
+    );
+    let mut fresh = settings.clone();
+    fresh.token_code = None;
+    match rotate::mfa_code(&fresh) {
+        Ok(Some(mfa)) => Session::start_with_mfa_session(settings, mfa).await,
+        Ok(None) => Err(unattended.into()),
+        Err(err) if err.downcast_ref::<AwsFailure>().is_some() => Err(unattended.into()),
+        Err(err) => Err(err),
     }
 }
 
@@ -96,12 +126,7 @@ impl Refresh<'_> {
     /// Under the file lock: if another rolecreds already wrote credentials newer than the
     /// ones last seen and fresh beyond the margin, adopt them; else assume and write.
     /// Returns the expiry now in the profile.
-    async fn run(
-        &self,
-        mfa: Option<(String, Secret)>,
-        last_seen: Option<SystemTime>,
-        force: bool,
-    ) -> anyhow::Result<SystemTime> {
+    async fn run(&self, last_seen: Option<SystemTime>, force: bool) -> anyhow::Result<SystemTime> {
         let mut locked = self.credentials_file.lock(self.file.lock_timeout)?;
         let current =
             credentials_file::profile_expiration(locked.contents(), &self.settings.profile);
@@ -116,7 +141,7 @@ impl Refresh<'_> {
             );
             return Ok(current);
         }
-        let credentials = self.session.assume(self.settings, mfa).await?;
+        let credentials = self.session.assume(self.settings, None).await?;
         let written = rotate::write(
             self.settings,
             self.credentials_file,

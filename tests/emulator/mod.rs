@@ -84,7 +84,7 @@ impl Moto {
         }
         let mut last_error = String::new();
         for _ in 0..START_ATTEMPTS {
-            match Self::spawn(&program) {
+            match Self::spawn(&program, free_port()) {
                 Ok((child, port, log)) => {
                     let mut moto = Moto {
                         child,
@@ -106,8 +106,7 @@ impl Moto {
         panic!("moto did not start after {START_ATTEMPTS} attempts: {last_error}");
     }
 
-    fn spawn(program: &Path) -> Result<(Child, u16, tempfile::NamedTempFile), String> {
-        let port = free_port();
+    fn spawn(program: &Path, port: u16) -> Result<(Child, u16, tempfile::NamedTempFile), String> {
         let log = tempfile::NamedTempFile::new().expect("temp file for moto's log");
         let mut command = Command::new(program);
         #[cfg(target_os = "linux")]
@@ -202,6 +201,75 @@ impl Moto {
         let _ = self.child.wait();
     }
 
+    /// Kills the server but keeps its port, so that [`Moto::start_again`] can bring an
+    /// endpoint back where clients expect it (e.g. to test an outage and recovery).
+    pub fn kill_server(&mut self) {
+        self.kill();
+    }
+
+    /// Starts a fresh server on the same port after [`Moto::kill_server`]. moto keeps no
+    /// state across restarts: nothing is seeded (alice's key is gone) and auth is not
+    /// enforced, so any key is accepted. Panics if the port cannot be taken again.
+    pub fn start_again(&mut self) {
+        self.kill();
+        let program = venv_bin("moto_server");
+        let mut last_error = String::new();
+        for _ in 0..START_ATTEMPTS {
+            match Self::spawn(&program, self.port) {
+                Ok((child, _, log)) => {
+                    self.child = child;
+                    self.log = log;
+                    return;
+                }
+                Err(error) => {
+                    last_error = error;
+                    std::thread::sleep(Duration::from_millis(200));
+                }
+            }
+        }
+        panic!(
+            "moto did not start again on port {} after {START_ATTEMPTS} attempts: {last_error}",
+            self.port
+        );
+    }
+
+    /// Turns auth enforcement on or off on the running server (off: any key is accepted and
+    /// no policy is checked, as in a fresh moto).
+    pub fn set_auth_enforced(&self, enforced: bool) {
+        let count = if enforced { "0" } else { "inf" };
+        let (code, body) = http_request(
+            self.port,
+            "POST",
+            "/moto-api/reset-auth",
+            "text/plain",
+            count,
+        )
+        .unwrap_or_else(|e| panic!("POST /moto-api/reset-auth: {e}"));
+        assert_eq!(
+            code, 200,
+            "POST /moto-api/reset-auth answered {code}: {body}"
+        );
+    }
+
+    /// The access key ids of every AssumeRole session this server has issued, oldest first
+    /// (from moto's `/moto-api/data.json`; the request log does not name actions).
+    pub fn assumed_role_keys(&self) -> Vec<String> {
+        let (code, body) = http_request(self.port, "GET", "/moto-api/data.json", "", "")
+            .unwrap_or_else(|e| panic!("GET /moto-api/data.json: {e}"));
+        assert_eq!(code, 200, "GET /moto-api/data.json answered {code}: {body}");
+        let data: serde_json::Value = serde_json::from_str(&body)
+            .unwrap_or_else(|e| panic!("GET /moto-api/data.json is not JSON ({e}): {body:.200}"));
+        data["sts"]["AssumedRole"]
+            .as_array()
+            .map(|roles| {
+                roles
+                    .iter()
+                    .filter_map(|role| role["access_key_id"].as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
     /// Runs a future to completion on a fresh current-thread tokio runtime.
     pub fn block_on<F: std::future::Future>(future: F) -> F::Output {
         tokio::runtime::Builder::new_current_thread()
@@ -253,7 +321,7 @@ impl Moto {
             let user_policy = serde_json::json!({
                 "Version": "2012-10-17",
                 "Statement": [
-                    {"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*"},
+                    {"Effect": "Allow", "Action": ["sts:AssumeRole", "sts:GetSessionToken"], "Resource": "*"},
                     {"Effect": "Allow", "Action": "iam:GetUser", "Resource": [ALICE_ARN, "*"]}
                 ]
             });
@@ -295,13 +363,7 @@ impl Moto {
 
     /// From now on moto checks every request: key, signature, policies, trust policies.
     fn enforce_auth(&self) {
-        let (code, body) =
-            http_request(self.port, "POST", "/moto-api/reset-auth", "text/plain", "0")
-                .unwrap_or_else(|e| panic!("POST /moto-api/reset-auth: {e}"));
-        assert_eq!(
-            code, 200,
-            "POST /moto-api/reset-auth answered {code}: {body}"
-        );
+        self.set_auth_enforced(true);
     }
 }
 
