@@ -56,6 +56,7 @@ Register-ArgumentCompleter -Native -CommandName 'rolecreds' -ScriptBlock {
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('import', 'import', [CompletionResultType]::ParameterValue, 'Write credentials given as JSON on standard input into a profile')
+            [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'List the profiles holding temporary credentials, with each one''s expiry')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -72,12 +73,30 @@ Register-ArgumentCompleter -Native -CommandName 'rolecreds' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
+        'rolecreds;status' {
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Only this profile, and set the exit code by its freshness')
+            [CompletionResult]::new('--min-remaining', '--min-remaining', [CompletionResultType]::ParameterName, 'With --profile: how long it must still be valid')
+            [CompletionResult]::new('--credentials-file', '--credentials-file', [CompletionResultType]::ParameterName, 'The credentials file to write [default: $AWS_SHARED_CREDENTIALS_FILE, else ~/.aws/credentials]')
+            [CompletionResult]::new('--lock-timeout', '--lock-timeout', [CompletionResultType]::ParameterName, 'How long to wait for another rolecreds writing the same file (e.g. 500ms, 10s, 1m)')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Result format: a human line on stderr, or JSON on stdout (never secrets)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing on success; errors still go to stderr')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing on success; errors still go to stderr')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say more on stderr: -v what was decided and why, -vv debugging detail')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say more on stderr: -v what was decided and why, -vv debugging detail')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
         'rolecreds;help' {
             [CompletionResult]::new('import', 'import', [CompletionResultType]::ParameterValue, 'Write credentials given as JSON on standard input into a profile')
+            [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'List the profiles holding temporary credentials, with each one''s expiry')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
         'rolecreds;help;import' {
+            break
+        }
+        'rolecreds;help;status' {
             break
         }
         'rolecreds;help;help' {

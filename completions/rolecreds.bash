@@ -22,11 +22,17 @@ _rolecreds() {
             rolecreds,import)
                 cmd="rolecreds__subcmd__import"
                 ;;
+            rolecreds,status)
+                cmd="rolecreds__subcmd__status"
+                ;;
             rolecreds__subcmd__help,help)
                 cmd="rolecreds__subcmd__help__subcmd__help"
                 ;;
             rolecreds__subcmd__help,import)
                 cmd="rolecreds__subcmd__help__subcmd__import"
+                ;;
+            rolecreds__subcmd__help,status)
+                cmd="rolecreds__subcmd__help__subcmd__status"
                 ;;
             *)
                 ;;
@@ -35,7 +41,7 @@ _rolecreds() {
 
     case "${cmd}" in
         rolecreds)
-            opts="-q -v -h -V --account-id --role-name --role-arn --profile-name --source-profile --region --duration --session-name --external-id --source-identity --policy-arn --policy --tag --mfa-serial --token-code --mfa-session-duration --force --dry-run --watch --refresh-before --min-remaining --credential-process --credentials-file --lock-timeout --output --quiet --verbose --generate --help --version import help"
+            opts="-q -v -h -V --account-id --role-name --role-arn --profile-name --source-profile --region --duration --session-name --external-id --source-identity --policy-arn --policy --tag --mfa-serial --token-code --mfa-session-duration --force --dry-run --watch --refresh-before --min-remaining --credential-process --credentials-file --lock-timeout --output --quiet --verbose --generate --help --version import status help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -137,7 +143,7 @@ _rolecreds() {
             return 0
             ;;
         rolecreds__subcmd__help)
-            opts="import help"
+            opts="import status help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -178,6 +184,20 @@ _rolecreds() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        rolecreds__subcmd__help__subcmd__status)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         rolecreds__subcmd__import)
             opts="-q -v -h --profile-name --credentials-file --lock-timeout --output --quiet --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -186,6 +206,40 @@ _rolecreds() {
             fi
             case "${prev}" in
                 --profile-name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --credentials-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --lock-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rolecreds__subcmd__status)
+            opts="-q -v -h --profile --min-remaining --credentials-file --lock-timeout --output --quiet --verbose --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --min-remaining)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -53,6 +53,7 @@ set edit:completion:arg-completer[rolecreds] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
             cand import 'Write credentials given as JSON on standard input into a profile'
+            cand status 'List the profiles holding temporary credentials, with each one''s expiry'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'rolecreds;import'= {
@@ -67,11 +68,27 @@ set edit:completion:arg-completer[rolecreds] = {|@words|
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
+        &'rolecreds;status'= {
+            cand --profile 'Only this profile, and set the exit code by its freshness'
+            cand --min-remaining 'With --profile: how long it must still be valid'
+            cand --credentials-file 'The credentials file to write [default: $AWS_SHARED_CREDENTIALS_FILE, else ~/.aws/credentials]'
+            cand --lock-timeout 'How long to wait for another rolecreds writing the same file (e.g. 500ms, 10s, 1m)'
+            cand --output 'Result format: a human line on stderr, or JSON on stdout (never secrets)'
+            cand -q 'Print nothing on success; errors still go to stderr'
+            cand --quiet 'Print nothing on success; errors still go to stderr'
+            cand -v 'Say more on stderr: -v what was decided and why, -vv debugging detail'
+            cand --verbose 'Say more on stderr: -v what was decided and why, -vv debugging detail'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
         &'rolecreds;help'= {
             cand import 'Write credentials given as JSON on standard input into a profile'
+            cand status 'List the profiles holding temporary credentials, with each one''s expiry'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'rolecreds;help;import'= {
+        }
+        &'rolecreds;help;status'= {
         }
         &'rolecreds;help;help'= {
         }

@@ -61,6 +61,7 @@ complete -c rolecreds -n "__fish_rolecreds_needs_command" -s v -l verbose -d 'Sa
 complete -c rolecreds -n "__fish_rolecreds_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c rolecreds -n "__fish_rolecreds_needs_command" -s V -l version -d 'Print version'
 complete -c rolecreds -n "__fish_rolecreds_needs_command" -f -a "import" -d 'Write credentials given as JSON on standard input into a profile'
+complete -c rolecreds -n "__fish_rolecreds_needs_command" -f -a "status" -d 'List the profiles holding temporary credentials, with each one\'s expiry'
 complete -c rolecreds -n "__fish_rolecreds_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c rolecreds -n "__fish_rolecreds_using_subcommand import" -l profile-name -d 'The credentials-file profile to write (letters, digits and _-/.%@:+)' -r
 complete -c rolecreds -n "__fish_rolecreds_using_subcommand import" -l credentials-file -d 'The credentials file to write [default: $AWS_SHARED_CREDENTIALS_FILE, else ~/.aws/credentials]' -r -F
@@ -70,5 +71,15 @@ json\t''"
 complete -c rolecreds -n "__fish_rolecreds_using_subcommand import" -s q -l quiet -d 'Print nothing on success; errors still go to stderr'
 complete -c rolecreds -n "__fish_rolecreds_using_subcommand import" -s v -l verbose -d 'Say more on stderr: -v what was decided and why, -vv debugging detail'
 complete -c rolecreds -n "__fish_rolecreds_using_subcommand import" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c rolecreds -n "__fish_rolecreds_using_subcommand help; and not __fish_seen_subcommand_from import help" -f -a "import" -d 'Write credentials given as JSON on standard input into a profile'
-complete -c rolecreds -n "__fish_rolecreds_using_subcommand help; and not __fish_seen_subcommand_from import help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c rolecreds -n "__fish_rolecreds_using_subcommand status" -l profile -d 'Only this profile, and set the exit code by its freshness' -r
+complete -c rolecreds -n "__fish_rolecreds_using_subcommand status" -l min-remaining -d 'With --profile: how long it must still be valid' -r
+complete -c rolecreds -n "__fish_rolecreds_using_subcommand status" -l credentials-file -d 'The credentials file to write [default: $AWS_SHARED_CREDENTIALS_FILE, else ~/.aws/credentials]' -r -F
+complete -c rolecreds -n "__fish_rolecreds_using_subcommand status" -l lock-timeout -d 'How long to wait for another rolecreds writing the same file (e.g. 500ms, 10s, 1m)' -r
+complete -c rolecreds -n "__fish_rolecreds_using_subcommand status" -l output -d 'Result format: a human line on stderr, or JSON on stdout (never secrets)' -r -f -a "text\t''
+json\t''"
+complete -c rolecreds -n "__fish_rolecreds_using_subcommand status" -s q -l quiet -d 'Print nothing on success; errors still go to stderr'
+complete -c rolecreds -n "__fish_rolecreds_using_subcommand status" -s v -l verbose -d 'Say more on stderr: -v what was decided and why, -vv debugging detail'
+complete -c rolecreds -n "__fish_rolecreds_using_subcommand status" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c rolecreds -n "__fish_rolecreds_using_subcommand help; and not __fish_seen_subcommand_from import status help" -f -a "import" -d 'Write credentials given as JSON on standard input into a profile'
+complete -c rolecreds -n "__fish_rolecreds_using_subcommand help; and not __fish_seen_subcommand_from import status help" -f -a "status" -d 'List the profiles holding temporary credentials, with each one\'s expiry'
+complete -c rolecreds -n "__fish_rolecreds_using_subcommand help; and not __fish_seen_subcommand_from import status help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

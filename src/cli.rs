@@ -238,6 +238,25 @@ pub enum Command {
     /// Example: aws sts assume-role --role-arn ARN --role-session-name me | rolecreds import
     /// --profile-name dev
     Import(ImportArgs),
+
+    /// List the profiles holding temporary credentials, with each one's expiry.
+    ///
+    /// With --profile, the exit code says whether that profile is fresh: 0 when it is valid
+    /// for at least --min-remaining (default: not expired), 7 otherwise. Never shows secrets.
+    ///
+    /// Example: rolecreds status --profile dns --min-remaining 10m || rolecreds ...
+    Status(StatusArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// Only this profile, and set the exit code by its freshness
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<ProfileName>,
+
+    /// With --profile: how long it must still be valid
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration_arg, requires = "profile")]
+    pub min_remaining: Option<Duration>,
 }
 
 #[derive(Debug, Args)]

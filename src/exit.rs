@@ -23,6 +23,8 @@ pub enum Exit {
     MfaRequired = 5,
     /// AWS could not be reached.
     Network = 6,
+    /// `status --profile`: the profile is missing, expired, or expires too soon.
+    NotFresh = 7,
 }
 
 impl From<Exit> for std::process::ExitCode {
@@ -45,6 +47,9 @@ impl std::error::Error for UsageError {}
 
 /// The exit code for an error, from the typed errors and markers in its chain.
 pub fn exit_code_for(err: &anyhow::Error) -> Exit {
+    if err.downcast_ref::<crate::status::NotFresh>().is_some() {
+        return Exit::NotFresh;
+    }
     if err.downcast_ref::<CannotUpdate>().is_some() {
         return Exit::CredentialsFile;
     }

@@ -20,6 +20,7 @@ pub mod schedule;
 pub mod secret;
 pub mod session_name;
 pub mod settings;
+pub mod status;
 pub mod watch;
 
 use anyhow::Context as _;
@@ -46,6 +47,14 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 return Err(exit::UsageError(message).into());
             }
             import_from_stdin(&file, &output, &args.profile_name)
+        }
+        Some(Command::Status(args)) => {
+            if let Some(flag) = cli.rotate.first_given() {
+                let message = format!("{flag} is for a rotation and does not go with `status`");
+                return Err(exit::UsageError(message).into());
+            }
+            let min_remaining = args.min_remaining.unwrap_or_default();
+            status::show(&file, &output, args.profile.as_ref(), min_remaining)
         }
         None => {
             let rotation = RotateSettings::resolve(&cli.rotate, var)?;
