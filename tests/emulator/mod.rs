@@ -174,6 +174,12 @@ impl Moto {
         self.port
     }
 
+    /// The server's process id (e.g. to SIGSTOP it: a hung endpoint that accepts
+    /// connections and never answers).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// alice's real access key (valid while auth is enforced).
     pub fn alice(&self) -> &AccessKey {
         &self.alice
@@ -610,11 +616,15 @@ impl Sandbox {
             .and_then(OsStr::to_str)
             .expect("sandbox has AWS_ENDPOINT_URL")
             .to_owned();
-        let files = ProfileFiles::builder()
+        let mut files = ProfileFiles::builder()
             .include_default_config_file(false)
             .include_default_credentials_file(false)
-            .with_file(ProfileFileKind::Credentials, self.credentials_file())
-            .build();
+            .with_file(ProfileFileKind::Credentials, self.credentials_file());
+        // An explicitly named file must exist; a sandbox without a config file has none.
+        if self.config_file().exists() {
+            files = files.with_file(ProfileFileKind::Config, self.config_file());
+        }
+        let files = files.build();
         let provider = ProfileFileCredentialsProvider::builder()
             .profile_files(files)
             .profile_name(profile)
