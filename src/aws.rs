@@ -24,6 +24,7 @@ use aws_smithy_runtime_api::client::http::{
 };
 use aws_smithy_runtime_api::client::orchestrator::HttpRequest;
 use aws_smithy_types::error::display::DisplayErrorContext;
+use aws_smithy_types::timeout::TimeoutConfig;
 use std::fmt;
 use std::sync::OnceLock;
 use std::time::{Duration, SystemTime};
@@ -144,12 +145,27 @@ impl HttpConnector for SchemeConnector {
     }
 }
 
+/// Bounds on every call, so that an endpoint that accepts connections but never answers
+/// cannot hang a cron run, a watcher (which retries) or a credential_process consumer. STS
+/// and IAM normally answer in well under a second.
+pub const OPERATION_TIMEOUT: Duration = Duration::from_secs(20);
+
+fn timeouts() -> TimeoutConfig {
+    TimeoutConfig::builder()
+        .connect_timeout(Duration::from_secs(3))
+        .operation_attempt_timeout(Duration::from_secs(8))
+        .operation_timeout(OPERATION_TIMEOUT)
+        .build()
+}
+
 /// Loads the shared AWS configuration the way the AWS CLI does, with `--source-profile`
 /// taking precedence over environment credentials like the CLI's `--profile`.
 async fn load_sdk_config(connection: &Connection) -> SdkConfig {
     let http = http_client();
     let region = connection.region.clone().map(Region::new);
-    let mut loader = aws_config::defaults(BehaviorVersion::latest()).http_client(http.clone());
+    let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        .http_client(http.clone())
+        .timeout_config(timeouts());
     if let Some(region) = &region {
         loader = loader.region(region.clone());
     }

@@ -14,7 +14,7 @@ use std::fs::{self, DirBuilder};
 use std::io::Write as _;
 use std::os::unix::fs::DirBuilderExt;
 use std::path::PathBuf;
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 /// Prints credentials for the role on stdout: cached ones while they are valid beyond the
 /// refresh margin, else fresh ones from STS (then cached).
@@ -27,7 +27,12 @@ pub async fn serve(settings: &RotateSettings, file: &FileSettings) -> anyhow::Re
         .create(&dir)
         .with_context(|| format!("cannot create the cache directory `{}`", dir.display()))?;
     let lock_path = path.with_extension("lock");
-    let _lock = lock_exclusive(&lock_path, file.lock_timeout)?;
+    // Held across the STS call so that consumers starting together make one call between
+    // them; they may wait up to that call's timeout.
+    let wait = file
+        .lock_timeout
+        .max(crate::aws::OPERATION_TIMEOUT + Duration::from_secs(5));
+    let _lock = lock_exclusive(&lock_path, wait)?;
     let cached = fs::read_to_string(&path)
         .ok()
         .and_then(|text| parse_credentials_json(&text).ok());

@@ -13,6 +13,8 @@ pub fn init(verbosity: u8) {
     };
     let filter = Targets::new()
         .with_target("rolecreds", own_level)
+        // aws-config warns on every load about a missing AWS_CONFIG_FILE; only errors here.
+        .with_target("aws_config", LevelFilter::ERROR)
         .with_default(LevelFilter::WARN);
     let layer = tracing_subscriber::fmt::layer()
         .with_writer(std::io::stderr)

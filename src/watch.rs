@@ -20,9 +20,9 @@ pub async fn watch(
 ) -> anyhow::Result<()> {
     let mut signals = Signals::listen()?;
     let credentials_file = rotate::check_before_network(settings, file)?;
-    let mut session = match rotate::mfa_code(settings)? {
-        Some(mfa) => Session::start_with_mfa_session(settings, mfa).await?,
-        None => Session::start(settings).await?,
+    let mfa = rotate::mfa_code(settings)?;
+    let Some(mut session) = start_session(settings, mfa, &mut signals).await? else {
+        return Ok(());
     };
     let margin = fit_margin(settings.refresh_margin, session.duration);
     let mut last_seen = None;
@@ -40,7 +40,16 @@ pub async fn watch(
             credentials_file: &credentials_file,
             margin,
         };
-        let due = match attempt.run(last_seen, force).await {
+        // A signal during the STS call cancels it; the write after it has no await point, so
+        // a write that has begun always finishes.
+        let outcome = tokio::select! {
+            outcome = attempt.run(last_seen, force) => outcome,
+            () = signals.stopped() => {
+                tracing::info!("stopping on signal");
+                return Ok(());
+            }
+        };
+        let due = match outcome {
             Ok(expiration) => {
                 failures = 0;
                 last_seen = Some(expiration);
@@ -48,13 +57,7 @@ pub async fn watch(
             }
             Err(err) if is_retryable(&err) => {
                 failures += 1;
-                let wait = schedule::backoff(failures, fastrand::f64());
-                eprintln!(
-                    "rolecreds: warning: refresh failed (attempt {failures}), retrying in {}: \
-                     {err:#}",
-                    humantime::format_duration(Duration::from_secs(wait.as_secs().max(1)))
-                );
-                SystemTime::now() + wait
+                SystemTime::now() + retry_after(failures, &err)
             }
             Err(err) => return Err(err),
         };
@@ -68,6 +71,44 @@ pub async fn watch(
             }
         }
     }
+}
+
+/// Starts the session (the caller's name, an MFA session), retrying transient failures like
+/// any refresh: a watcher started at boot before the network is up waits for it. `None`
+/// when a signal stopped it first.
+async fn start_session(
+    settings: &RotateSettings,
+    mfa: Option<(String, crate::secret::Secret)>,
+    signals: &mut Signals,
+) -> anyhow::Result<Option<Session>> {
+    let mut failures = 0;
+    loop {
+        let started = match &mfa {
+            Some(mfa) => Session::start_with_mfa_session(settings, mfa.clone()).await,
+            None => Session::start(settings).await,
+        };
+        match started {
+            Ok(session) => return Ok(Some(session)),
+            Err(err) if is_retryable(&err) && mfa.is_none() => {
+                failures += 1;
+                let due = SystemTime::now() + retry_after(failures, &err);
+                if signals.wait_until(due).await == Wake::Stop {
+                    return Ok(None);
+                }
+            }
+            Err(err) => return Err(err),
+        }
+    }
+}
+
+/// Logs a failed attempt once and returns how long to wait before the next.
+fn retry_after(failures: u32, err: &anyhow::Error) -> Duration {
+    let wait = schedule::backoff(failures, fastrand::f64());
+    eprintln!(
+        "rolecreds: warning: refresh failed (attempt {failures}), retrying in {}: {err:#}",
+        humantime::format_duration(Duration::from_secs(wait.as_secs().max(1)))
+    );
+    wait
 }
 
 /// Whether the MFA session, if any, has less than the refresh margin left: time to ask for
@@ -127,21 +168,13 @@ impl Refresh<'_> {
     /// ones last seen and fresh beyond the margin, adopt them; else assume and write.
     /// Returns the expiry now in the profile.
     async fn run(&self, last_seen: Option<SystemTime>, force: bool) -> anyhow::Result<SystemTime> {
-        let mut locked = self.credentials_file.lock(self.file.lock_timeout)?;
-        let current =
-            credentials_file::profile_expiration(locked.contents(), &self.settings.profile);
-        if let Some(current) = current.filter(|_| !force)
-            && last_seen.is_none_or(|seen| current > seen)
-            && schedule::has_at_least(current, self.margin, SystemTime::now())
-        {
-            tracing::info!(
-                "profile {} was refreshed by another rolecreds (expires {}): no STS call",
-                self.settings.profile,
-                humantime::format_rfc3339_seconds(current)
-            );
-            return Ok(current);
+        if let Some(adopted) = self.written_by_another(last_seen, force)? {
+            return Ok(adopted);
         }
+        // The lock is not held during the STS call (up to the operation timeout), so writers
+        // of other profiles never wait on the network.
         let credentials = self.session.assume(self.settings, None).await?;
+        let mut locked = self.credentials_file.lock(self.file.lock_timeout)?;
         let written = rotate::write(
             self.settings,
             self.credentials_file,
@@ -153,8 +186,40 @@ impl Refresh<'_> {
             self.session
                 .written(self.settings, self.credentials_file, &credentials, &written);
         report::profile_written(self.output, &report);
-        Ok(credentials.expiration())
+        Ok(whole_seconds(credentials.expiration()))
     }
+
+    /// Under the lock: the expiry of credentials another rolecreds wrote into the profile
+    /// after `last_seen`, if still fresh beyond the margin (then no STS call is needed).
+    fn written_by_another(
+        &self,
+        last_seen: Option<SystemTime>,
+        force: bool,
+    ) -> anyhow::Result<Option<SystemTime>> {
+        let locked = self.credentials_file.lock(self.file.lock_timeout)?;
+        let current =
+            credentials_file::profile_expiration(locked.contents(), &self.settings.profile);
+        if let Some(current) = current.filter(|_| !force)
+            && last_seen.is_none_or(|seen| current > seen)
+            && schedule::has_at_least(current, self.margin, SystemTime::now())
+        {
+            tracing::info!(
+                "profile {} was refreshed by another rolecreds (expires {}): no STS call",
+                self.settings.profile,
+                humantime::format_rfc3339_seconds(current)
+            );
+            return Ok(Some(current));
+        }
+        Ok(None)
+    }
+}
+
+/// The file records expiries in whole seconds; compare like with like.
+fn whole_seconds(time: SystemTime) -> SystemTime {
+    let since = time
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .unwrap_or_default();
+    SystemTime::UNIX_EPOCH + Duration::from_secs(since.as_secs())
 }
 
 /// Whether waiting and trying again can fix this: unreachable or throttled AWS, 5xx, a
@@ -194,6 +259,14 @@ impl Signals {
             interrupt: listen(SignalKind::interrupt())?,
             hangup: listen(SignalKind::hangup())?,
         })
+    }
+
+    /// Resolves on SIGTERM or SIGINT.
+    async fn stopped(&mut self) {
+        tokio::select! {
+            _ = self.terminate.recv() => {}
+            _ = self.interrupt.recv() => {}
+        }
     }
 
     /// Sleeps in slices of at most a minute, checking the wall clock after each, so that a
