@@ -48,9 +48,9 @@ pub fn refresh_at(
         .unwrap_or(SystemTime::UNIX_EPOCH)
 }
 
-/// How long to sleep before looking at the clock again: until `due`, but never more than
-/// [`MAX_SLICE`]; zero when `due` has passed. A wall clock that jumped back makes `due` look
-/// further away, which costs at most one slice before the next look.
+/// How long to sleep before looking at the wall clock again: until `due`, but never more than
+/// [`MAX_SLICE`]; zero when `due` has passed. (A wall clock set back makes `due` look further
+/// away; the watcher therefore also keeps a monotonic deadline, see `watch::Signals`.)
 pub fn next_sleep(now: SystemTime, due: SystemTime) -> Duration {
     due.duration_since(now).unwrap_or_default().min(MAX_SLICE)
 }

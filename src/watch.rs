@@ -62,7 +62,7 @@ pub async fn watch(
             Err(err) => return Err(err),
         };
         tracing::info!("next refresh at {}", humantime::format_rfc3339_seconds(due));
-        match signals.wait_until(due).await {
+        match signals.wait_until(due, SystemTime::now).await {
             Wake::Due => force = false,
             Wake::Now => force = true,
             Wake::Stop => {
@@ -92,7 +92,7 @@ async fn start_session(
             Err(err) if is_retryable(&err) && mfa.is_none() => {
                 failures += 1;
                 let due = SystemTime::now() + retry_after(failures, &err);
-                if signals.wait_until(due).await == Wake::Stop {
+                if signals.wait_until(due, SystemTime::now).await == Wake::Stop {
                     return Ok(None);
                 }
             }
@@ -269,11 +269,16 @@ impl Signals {
         }
     }
 
-    /// Sleeps in slices of at most a minute, checking the wall clock after each, so that a
-    /// suspended machine refreshes as soon as it wakes.
-    async fn wait_until(&mut self, due: SystemTime) -> Wake {
+    /// Waits until `due` by the wall clock or by the monotonic clock, whichever comes first:
+    /// the wall clock catches a suspend (the monotonic clock stops while the machine sleeps),
+    /// the monotonic clock catches a wall clock set back (which would make the refresh late,
+    /// while the credentials expire by AWS's clock). Sleeps in slices of at most a minute.
+    /// `now` reads the wall clock (a parameter so tests can make it jump).
+    async fn wait_until(&mut self, due: SystemTime, now: impl Fn() -> SystemTime) -> Wake {
+        let deadline = tokio::time::Instant::now() + due.duration_since(now()).unwrap_or_default();
         loop {
-            let nap = schedule::next_sleep(SystemTime::now(), due);
+            let until_deadline = deadline.saturating_duration_since(tokio::time::Instant::now());
+            let nap = schedule::next_sleep(now(), due).min(until_deadline);
             if nap.is_zero() {
                 return Wake::Due;
             }
@@ -284,5 +289,103 @@ impl Signals {
                 _ = self.hangup.recv() => return Wake::Now,
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicU64, Ordering};
+
+    const HOUR: Duration = Duration::from_secs(3600);
+
+    /// A wall clock that follows tokio's paused clock, plus a jump the test can set.
+    fn fake_clock(jump: Arc<AtomicU64>) -> impl Fn() -> SystemTime {
+        let base = SystemTime::UNIX_EPOCH + 1000 * HOUR;
+        let start = tokio::time::Instant::now();
+        move || base + start.elapsed() + Duration::from_secs(jump.load(Ordering::SeqCst))
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn waits_in_slices_until_the_refresh_point() {
+        let mut signals = Signals::listen().unwrap();
+        let clock = fake_clock(Arc::default());
+        let due = clock() + 45 * 60 * Duration::from_secs(1);
+        let started = tokio::time::Instant::now();
+        assert_eq!(signals.wait_until(due, &clock).await, Wake::Due);
+        let waited = started.elapsed();
+        assert!(
+            waited >= Duration::from_secs(45 * 60) && waited < Duration::from_secs(45 * 60 + 1)
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_suspend_past_the_refresh_point_refreshes_within_a_slice_of_waking() {
+        let mut signals = Signals::listen().unwrap();
+        let jump = Arc::new(AtomicU64::new(0));
+        let clock = fake_clock(jump.clone());
+        let due = clock() + 2 * HOUR;
+        let waker = jump.clone();
+        tokio::spawn(async move {
+            // Ten minutes in, the machine "sleeps" for three hours: the wall clock leaps.
+            tokio::time::sleep(Duration::from_secs(600)).await;
+            waker.store(3 * 3600, Ordering::SeqCst);
+        });
+        let started = tokio::time::Instant::now();
+        assert_eq!(signals.wait_until(due, &clock).await, Wake::Due);
+        assert!(started.elapsed() <= Duration::from_secs(600) + schedule::MAX_SLICE);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_wall_clock_set_back_does_not_make_the_refresh_late() {
+        let mut signals = Signals::listen().unwrap();
+        let jump_back = Arc::new(AtomicU64::new(0));
+        let base = fake_clock(Arc::default());
+        let due = base() + Duration::from_secs(600);
+        let clock = {
+            let jump_back = jump_back.clone();
+            move || base() - Duration::from_secs(jump_back.load(Ordering::SeqCst))
+        };
+        let setter = jump_back.clone();
+        tokio::spawn(async move {
+            // Two minutes in, someone sets the clock back an hour.
+            tokio::time::sleep(Duration::from_secs(120)).await;
+            setter.store(3600, Ordering::SeqCst);
+        });
+        let started = tokio::time::Instant::now();
+        assert_eq!(signals.wait_until(due, &clock).await, Wake::Due);
+        let waited = started.elapsed();
+        assert!(
+            waited >= Duration::from_secs(600) && waited < Duration::from_secs(601),
+            "refreshed after {waited:?}, not after the 10 minutes that really passed"
+        );
+    }
+
+    #[test]
+    fn retryable_failures_are_the_ones_waiting_can_fix() {
+        let aws = |failure: AwsFailure| anyhow::Error::from(failure);
+        assert!(is_retryable(&aws(AwsFailure::Unreachable("down".into()))));
+        assert!(is_retryable(&aws(AwsFailure::Transient(
+            "throttled".into()
+        ))));
+        assert!(!is_retryable(&aws(AwsFailure::Refused(
+            "AccessDenied".into()
+        ))));
+        assert!(!is_retryable(&aws(AwsFailure::MfaRequired("code".into()))));
+        let locked = anyhow::anyhow!("timed out").context(CannotUpdate {
+            path: "credentials".into(),
+        });
+        assert!(is_retryable(&locked));
+        assert!(!is_retryable(&anyhow::anyhow!("bad input")));
+    }
+
+    #[test]
+    fn whole_seconds_drops_the_fraction() {
+        let exact = SystemTime::UNIX_EPOCH + Duration::from_millis(1_500);
+        assert_eq!(
+            whole_seconds(exact),
+            SystemTime::UNIX_EPOCH + Duration::from_secs(1)
+        );
     }
 }
