@@ -41,7 +41,7 @@ _rolecreds() {
 
     case "${cmd}" in
         rolecreds)
-            opts="-q -v -h -V --account-id --role-name --role-arn --profile-name --source-profile --region --duration --session-name --external-id --source-identity --policy-arn --policy --tag --mfa-serial --token-code --mfa-session-duration --force --dry-run --watch --refresh-before --min-remaining --credential-process --credentials-file --lock-timeout --output --quiet --verbose --generate --help --version import status help"
+            opts="-q -v -h -V --account-id --role-name --role-arn --from-profile --targets --jobs --profile-name --source-profile --region --duration --session-name --external-id --source-identity --policy-arn --policy --tag --mfa-serial --token-code --mfa-session-duration --force --dry-run --watch --refresh-before --min-remaining --credential-process --credentials-file --lock-timeout --output --quiet --verbose --generate --help --version import status help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -56,6 +56,18 @@ _rolecreds() {
                     return 0
                     ;;
                 --role-arn)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --from-profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --targets)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --jobs)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_rolecreds_global_optspecs
-    string join \n account-id= role-name= role-arn= profile-name= source-profile= region= duration= session-name= external-id= source-identity= policy-arn= policy= tag= mfa-serial= token-code= mfa-session-duration= force dry-run watch refresh-before= min-remaining= credential-process credentials-file= lock-timeout= output= q/quiet v/verbose generate= h/help V/version
+    string join \n account-id= role-name= role-arn= from-profile= targets= jobs= profile-name= source-profile= region= duration= session-name= external-id= source-identity= policy-arn= policy= tag= mfa-serial= token-code= mfa-session-duration= force dry-run watch refresh-before= min-remaining= credential-process credentials-file= lock-timeout= output= q/quiet v/verbose generate= h/help V/version
 end
 
 function __fish_rolecreds_needs_command
@@ -27,6 +27,9 @@ end
 complete -c rolecreds -n "__fish_rolecreds_needs_command" -l account-id -d 'The 12-digit account that owns the role (with --role-name)' -r
 complete -c rolecreds -n "__fish_rolecreds_needs_command" -l role-name -d 'The role\'s name, with its path if it has one (e.g. dns_editor, team/deployer)' -r
 complete -c rolecreds -n "__fish_rolecreds_needs_command" -l role-arn -d 'The role\'s full ARN, instead of --account-id and --role-name' -r
+complete -c rolecreds -n "__fish_rolecreds_needs_command" -l from-profile -d 'Take the role and its options from this role profile of ~/.aws/config (role_arn, source_profile, external_id, ...); flags given as well override its values' -r
+complete -c rolecreds -n "__fish_rolecreds_needs_command" -l targets -d 'Assume every role a targets file lists, concurrently, and write all profiles in one atomic edit (see README: "Many accounts and roles")' -r -F
+complete -c rolecreds -n "__fish_rolecreds_needs_command" -l jobs -d 'With --targets: how many roles to assume at once' -r
 complete -c rolecreds -n "__fish_rolecreds_needs_command" -l profile-name -d 'The credentials-file profile to write [default: the account id]' -r
 complete -c rolecreds -n "__fish_rolecreds_needs_command" -l source-profile -d 'Take the source credentials from this profile instead of the default chain' -r
 complete -c rolecreds -n "__fish_rolecreds_needs_command" -l region -d 'The region for STS [default: AWS_REGION, the profile\'s region, else us-east-1]' -r

@@ -54,6 +54,23 @@ pub struct RotateArgs {
     #[arg(long, value_name = "ARN", conflicts_with_all = ["account_id", "role_name"])]
     pub role_arn: Option<String>,
 
+    /// Take the role and its options from this role profile of ~/.aws/config (role_arn,
+    /// source_profile, external_id, ...); flags given as well override its values
+    #[arg(long, value_name = "NAME", conflicts_with_all = ["account_id", "role_name", "role_arn"])]
+    pub from_profile: Option<String>,
+
+    /// Assume every role a targets file lists, concurrently, and write all profiles in one
+    /// atomic edit (see README: "Many accounts and roles")
+    #[arg(long, value_name = "FILE", hide = true,
+          conflicts_with_all = ["account_id", "role_name", "role_arn", "from_profile", "profile_name",
+                                "credential_process", "dry_run"])]
+    pub targets: Option<PathBuf>,
+
+    /// With --targets: how many roles to assume at once
+    #[arg(long, value_name = "N", default_value_t = 8, requires = "targets", hide = true,
+          value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub jobs: u16,
+
     /// The credentials-file profile to write [default: the account id]
     #[arg(long, alias = "profile_name", value_name = "NAME")]
     pub profile_name: Option<ProfileName>,
@@ -157,6 +174,8 @@ impl RotateArgs {
             ("--account-id", self.account_id.is_some()),
             ("--role-name", self.role_name.is_some()),
             ("--role-arn", self.role_arn.is_some()),
+            ("--from-profile", self.from_profile.is_some()),
+            ("--targets", self.targets.is_some()),
             ("--profile-name", self.profile_name.is_some()),
             ("--source-profile", self.source_profile.is_some()),
             ("--duration", self.duration.is_some()),

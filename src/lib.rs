@@ -5,6 +5,7 @@
 
 pub mod aws;
 pub mod cli;
+pub mod config_profile;
 pub mod credential_process;
 pub mod credentials;
 pub mod credentials_file;
@@ -21,6 +22,7 @@ pub mod secret;
 pub mod session_name;
 pub mod settings;
 pub mod status;
+pub mod targets;
 pub mod watch;
 
 use anyhow::Context as _;
@@ -56,8 +58,19 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             let min_remaining = args.min_remaining.unwrap_or_default();
             status::show(&file, &output, args.profile.as_ref(), min_remaining)
         }
+        None if cli.rotate.targets.is_some() => {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .context("cannot start the async runtime")?;
+            runtime.block_on(targets::run(&cli.rotate, &file, &output))
+        }
         None => {
-            let rotation = RotateSettings::resolve(&cli.rotate, var)?;
+            let role_profile = match &cli.rotate.from_profile {
+                Some(name) => Some(read_role_profile(name, &file)?),
+                None => None,
+            };
+            let rotation = RotateSettings::resolve(&cli.rotate, var, role_profile.as_ref())?;
             let runtime = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
                 .build()
@@ -65,6 +78,26 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             runtime.block_on(rotate::run(&rotation, &file, &output))
         }
     }
+}
+
+/// Reads `--from-profile`'s role profile from the config file (`AWS_CONFIG_FILE`, else
+/// ~/.aws/config) together with the credentials file, where source profiles often live.
+fn read_role_profile(
+    name: &str,
+    file: &FileSettings,
+) -> anyhow::Result<config_profile::RoleProfile> {
+    let config_path = match std::env::var_os("AWS_CONFIG_FILE").filter(|p| !p.is_empty()) {
+        Some(path) => std::path::PathBuf::from(path),
+        None => dirs::home_dir()
+            .unwrap_or_default()
+            .join(".aws")
+            .join("config"),
+    };
+    let read = |path: &std::path::Path| std::fs::read_to_string(path).unwrap_or_default();
+    let config = read(&config_path);
+    let credentials = read(&file.credentials_file);
+    config_profile::read_role_profile(&config, &credentials, name)
+        .map_err(|message| exit::UsageError(message).into())
 }
 
 fn import_from_stdin(

@@ -4,6 +4,7 @@
 
 use crate::aws::Connection;
 use crate::cli::{FileArgs, OutputArgs, OutputFormat, RotateArgs};
+use crate::config_profile::{RoleProfile, Source};
 use crate::credentials_file::location;
 use crate::exit::UsageError;
 use crate::profile_name::ProfileName;
@@ -108,14 +109,22 @@ pub enum Mode {
 }
 
 impl RotateSettings {
-    /// Checks and resolves the rotation flags; `var` reads the environment.
+    /// Checks and resolves the rotation flags; `var` reads the environment; `from_profile`
+    /// is the role profile `--from-profile` named, whose values the flags override.
     pub fn resolve(
         args: &RotateArgs,
         var: impl Fn(&str) -> Option<OsString>,
+        from_profile: Option<&RoleProfile>,
     ) -> Result<Self, UsageError> {
         let usage = |message: String| UsageError(message);
         let role = match (&args.role_arn, &args.account_id, &args.role_name) {
             (Some(arn), _, _) => RoleArn::parse(arn),
+            (None, None, None) if from_profile.is_some() => {
+                let role_arn = from_profile
+                    .map(|p| p.role_arn.as_str())
+                    .unwrap_or_default();
+                RoleArn::parse(role_arn).map_err(|err| format!("in the role profile: {err}"))
+            }
             (None, Some(account), Some(name)) => RoleArn::from_parts(account, name),
             _ => Err(
                 "name the role to assume: --account-id ID --role-name NAME, or --role-arn \
@@ -124,11 +133,28 @@ impl RotateSettings {
             ),
         }
         .map_err(usage)?;
-        let profile = match &args.profile_name {
-            Some(profile) => profile.clone(),
-            None => ProfileName::parse(role.account_id()).map_err(|e| usage(e.to_string()))?,
+        let profile = match (&args.profile_name, &args.from_profile) {
+            (Some(profile), _) => profile.clone(),
+            // Not the config profile's own name: static keys under that name in the
+            // credentials file would override the role profile for every consumer.
+            (None, Some(name)) => ProfileName::parse(&format!("{name}-rolecreds"))
+                .map_err(|e| usage(e.to_string()))?,
+            (None, None) => {
+                ProfileName::parse(role.account_id()).map_err(|e| usage(e.to_string()))?
+            }
         };
-        let session_template = args.session_name.as_deref().unwrap_or(DEFAULT_TEMPLATE);
+        let from = |pick: fn(&RoleProfile) -> Option<String>| from_profile.and_then(pick);
+        let source_profile = args.source_profile.clone().or_else(|| {
+            from(|p| match &p.source {
+                Source::Profile(name) => Some(name.clone()),
+                Source::CredentialSource(_) => None,
+            })
+        });
+        let session_name = args
+            .session_name
+            .clone()
+            .or_else(|| from(|p| p.role_session_name.clone()));
+        let session_template = session_name.as_deref().unwrap_or(DEFAULT_TEMPLATE);
         let sample = SessionParts {
             user: "user",
             role: role.name(),
@@ -136,11 +162,15 @@ impl RotateSettings {
         };
         session_name::render(session_template, sample).map_err(usage)?;
         let text = |name: &str| var(name).and_then(|v| v.into_string().ok());
-        let source_profile_in_use = args.source_profile.clone().or_else(|| {
+        let source_profile_in_use = source_profile.clone().or_else(|| {
             let keys_in_environment = text("AWS_ACCESS_KEY_ID").is_some_and(|k| !k.is_empty());
             (!keys_in_environment).then(|| text("AWS_PROFILE").unwrap_or_else(|| "default".into()))
         });
-        let duration = check_duration(args.duration.unwrap_or(DEFAULT_DURATION))?;
+        let duration = args
+            .duration
+            .or_else(|| from_profile.and_then(|p| p.duration))
+            .unwrap_or(DEFAULT_DURATION);
+        let duration = check_duration(duration)?;
         let refresh = &args.refresh;
         if let Some(before) = refresh.refresh_before {
             schedule::check_refresh_before(before, duration).map_err(usage)?;
@@ -159,18 +189,34 @@ impl RotateSettings {
             mode,
             refresh_margin: schedule::refresh_margin(duration, refresh.refresh_before),
             connection: Connection {
-                source_profile: args.source_profile.clone(),
-                region: args.region.clone(),
+                source_profile,
+                region: args.region.clone().or_else(|| from(|p| p.region.clone())),
             },
             source_profile_in_use,
             duration,
             session_template: session_template.to_owned(),
-            external_id: check_length("--external-id", &args.external_id, 2, 1224)?,
+            external_id: check_length(
+                "--external-id",
+                &args
+                    .external_id
+                    .clone()
+                    .or_else(|| from(|p| p.external_id.clone())),
+                2,
+                1224,
+            )?,
             source_identity: check_length("--source-identity", &args.source_identity, 2, 64)?,
             policy_arns: args.policy_arn.clone(),
             policy: read_policy(args.policy.as_deref())?,
             tags: args.tag.clone(),
-            mfa_serial: check_length("--mfa-serial", &args.mfa_serial, 9, 256)?,
+            mfa_serial: check_length(
+                "--mfa-serial",
+                &args
+                    .mfa_serial
+                    .clone()
+                    .or_else(|| from(|p| p.mfa_serial.clone())),
+                9,
+                256,
+            )?,
             token_code: args
                 .token_code
                 .as_deref()

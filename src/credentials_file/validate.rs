@@ -5,7 +5,8 @@ use super::scan::{STALE_KEY, WRITTEN_KEYS};
 use crate::credentials::TemporaryCredentials;
 use crate::profile_name::ProfileName;
 use aws_config::profile::ProfileSet;
-use aws_runtime::env_config::file::{EnvConfigFileKind, EnvConfigFiles};
+pub use aws_runtime::env_config::file::EnvConfigFileKind;
+use aws_runtime::env_config::file::EnvConfigFiles;
 use aws_types::os_shim_internal::{Env, Fs};
 use std::collections::BTreeSet;
 use std::fmt;
@@ -88,11 +89,20 @@ pub fn confirm_edit(
 
 /// Parses credentials-file text with aws-config, as the SDK does when it loads a profile.
 pub fn parse_credentials_text(text: &str) -> Result<ProfileSet, Box<dyn std::error::Error>> {
-    let files = EnvConfigFiles::builder()
+    parse_profile_texts(&[(EnvConfigFileKind::Credentials, text)])
+}
+
+/// Parses config- and credentials-file texts together with aws-config's own parser.
+pub fn parse_profile_texts(
+    texts: &[(EnvConfigFileKind, &str)],
+) -> Result<ProfileSet, Box<dyn std::error::Error>> {
+    let mut files = EnvConfigFiles::builder()
         .include_default_config_file(false)
-        .include_default_credentials_file(false)
-        .with_contents(EnvConfigFileKind::Credentials, text)
-        .build();
+        .include_default_credentials_file(false);
+    for (kind, text) in texts {
+        files = files.with_contents(*kind, *text);
+    }
+    let files = files.build();
     let fs = Fs::from_slice(&[]);
     let env = Env::from_slice(&[]);
     let loading = pin!(aws_config::profile::load(&fs, &env, &files, None));
