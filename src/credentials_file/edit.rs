@@ -5,6 +5,7 @@ use super::scan::{
 };
 use crate::credentials::TemporaryCredentials;
 use crate::profile_name::ProfileName;
+use std::ops::Range;
 
 /// Sets `credentials` in profile `profile` of the credentials-file text `original` (empty for a
 /// missing file) and returns the new text.
@@ -19,15 +20,71 @@ pub fn upsert_profile(
     profile: &ProfileName,
     credentials: &TemporaryCredentials,
 ) -> Result<String, UnsafeFile> {
+    plan_upsert(original, profile, credentials).map(|edit| edit.text)
+}
+
+/// An edit and where it happened, for [`super::validate::confirm_section_edit`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Edit {
+    /// The whole new text.
+    pub text: String,
+    /// The target profile's bytes in the original (empty at the end when it was appended).
+    pub old_section: Range<usize>,
+    /// The target profile's bytes in the new text; everything outside must equal the
+    /// original outside `old_section`.
+    pub new_section: Range<usize>,
+    /// The target profile's keys the edit keeps (e.g. `region`).
+    pub kept_keys: Vec<String>,
+}
+
+/// [`upsert_profile`], also saying which bytes changed, from a single scan.
+pub fn plan_upsert(
+    original: &[u8],
+    profile: &ProfileName,
+    credentials: &TemporaryCredentials,
+) -> Result<Edit, UnsafeFile> {
     let document = scan(original, profile)?;
     let expires = credentials.expiration_rfc3339();
     let values = written_values(credentials, &expires);
-    let mut out = String::with_capacity(original.len() + 256 + values_len(&values));
-    match document.target {
-        Some(section) => rewrite_section(&document, section, &values, &mut out),
-        None => append_section(&document, profile, &values, &mut out),
-    }
-    Ok(out)
+    let mut text = String::with_capacity(original.len() + 256 + values_len(&values));
+    let old_section = match document.target {
+        Some(section) => {
+            rewrite_section(&document, section, &values, &mut text);
+            line_offset(&document, section.header)..line_offset(&document, section.end)
+        }
+        None => {
+            append_section(&document, profile, &values, &mut text);
+            original.len()..original.len()
+        }
+    };
+    let suffix_len = original.len() - old_section.end;
+    let new_section = old_section.start..text.len() - suffix_len;
+    let kept_keys = document
+        .target
+        .map(|section| {
+            document.lines[section.header..section.end]
+                .iter()
+                .filter_map(|line| match &line.kind {
+                    LineKind::Property { key } if !is_rewritten_key(key) => Some(key.clone()),
+                    _ => None,
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    Ok(Edit {
+        text,
+        old_section,
+        new_section,
+        kept_keys,
+    })
+}
+
+/// The byte offset where line `index` starts (the text's length past the last line).
+fn line_offset(document: &Document<'_>, index: usize) -> usize {
+    document.lines[..index]
+        .iter()
+        .map(|line| line.content.len() + line.ending.len())
+        .sum()
 }
 
 /// The original text without the lines an edit of `profile` rewrites or removes, and the

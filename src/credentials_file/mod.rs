@@ -124,8 +124,8 @@ impl LockedCredentialsFile<'_> {
         credentials: &TemporaryCredentials,
     ) -> anyhow::Result<WriteReport> {
         let old = self.contents();
-        let new = edit::upsert_profile(old, profile, credentials)?;
-        if new.as_bytes() == old {
+        let planned = edit::plan_upsert(old, profile, credentials)?;
+        if planned.text.as_bytes() == old {
             let narrowed_from = match &self.current {
                 Some((_, meta)) => commit::narrow_in_place(&self.file.target, meta)?,
                 None => None,
@@ -135,13 +135,88 @@ impl LockedCredentialsFile<'_> {
                 narrowed_from,
             });
         }
-        let untouched = edit::untouched_part(old, profile)?;
-        validate::confirm_edit(&untouched, &new, profile, credentials)?;
+        validate::confirm_section_edit(old, &planned, profile, credentials)?;
         let existing = self.current.as_ref().map(|(_, meta)| meta);
-        let committed = commit::replace_atomically(&self.file.target, existing, new.as_bytes())?;
-        self.current = Some((new.into_bytes(), committed.metadata));
+        let committed =
+            commit::replace_atomically(&self.file.target, existing, planned.text.as_bytes())?;
+        self.current = Some((planned.text.into_bytes(), committed.metadata));
         Ok(WriteReport {
             changed: true,
+            narrowed_from: committed.narrowed_from,
+        })
+    }
+}
+
+/// What a write of many profiles did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BatchReport {
+    /// For each entry, in order: false when the file already held exactly its credentials.
+    pub changed: Vec<bool>,
+    /// The old mode when it let group or others read the file; the new file is owner-only.
+    pub narrowed_from: Option<u32>,
+}
+
+impl LockedCredentialsFile<'_> {
+    /// Writes every entry's credentials into its profile in ONE replacement of the file: each
+    /// edit is applied in memory and confirmed with the SDK's parser against the text before
+    /// it, then the result is committed once. On any error nothing is written.
+    pub fn write_profiles(
+        &mut self,
+        entries: &[(ProfileName, TemporaryCredentials)],
+    ) -> anyhow::Result<BatchReport> {
+        self.write_profiles_inner(entries)
+            .with_context(|| CannotUpdate {
+                path: self.file.path.clone(),
+            })
+    }
+
+    fn write_profiles_inner(
+        &mut self,
+        entries: &[(ProfileName, TemporaryCredentials)],
+    ) -> anyhow::Result<BatchReport> {
+        let mut text = self.contents().to_vec();
+        let mut untouched = text.clone();
+        let mut changed = Vec::with_capacity(entries.len());
+        let mut kept_keys = Vec::with_capacity(entries.len());
+        for (profile, credentials) in entries {
+            let new = edit::upsert_profile(&text, profile, credentials)?;
+            let kept = edit::untouched_part(&untouched, profile)?;
+            changed.push(new.as_bytes() != text.as_slice());
+            untouched = kept.text.into_bytes();
+            kept_keys.push(kept.profile_keys);
+            text = new.into_bytes();
+        }
+        // Two parses for the whole batch: the old text without every rewritten line, and
+        // the new text (a parse per step would cost quadratic time for many profiles).
+        let confirmations: Vec<validate::BatchEntry<'_>> = entries
+            .iter()
+            .zip(&kept_keys)
+            .map(|((profile, credentials), kept_keys)| validate::BatchEntry {
+                profile,
+                credentials,
+                kept_keys,
+            })
+            .collect();
+        let untouched = String::from_utf8(untouched).context("the file is not UTF-8")?;
+        let new_text = std::str::from_utf8(&text).context("the edited file is not UTF-8")?;
+        validate::confirm_edits(&untouched, new_text, &confirmations)?;
+        if text.as_slice() == self.contents() {
+            let narrowed_from = match &self.current {
+                Some((_, meta)) => commit::narrow_in_place(&self.file.target, meta)?,
+                None => None,
+            };
+            return Ok(BatchReport {
+                changed,
+                narrowed_from,
+            });
+        }
+        let existing = self.current.as_ref().map(|(_, meta)| meta);
+        let committed = commit::replace_atomically(&self.file.target, existing, &text)?;
+        let written = changed.iter().filter(|&&c| c).count();
+        tracing::info!("committed {written} profiles in one write");
+        self.current = Some((text, committed.metadata));
+        Ok(BatchReport {
+            changed,
             narrowed_from: committed.narrowed_from,
         })
     }

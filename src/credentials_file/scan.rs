@@ -177,7 +177,7 @@ impl<'a, 't> Scanner<'a, 't> {
     }
 
     fn classify(&mut self, index: usize, content: &'a str) -> Result<LineKind, UnsafeFile> {
-        if content.contains('\r') {
+        if memchr::memchr(b'\r', content.as_bytes()).is_some() {
             return Err(unsafe_at(
                 index,
                 "a carriage return that does not end the line: Python reads it as a line break, \
@@ -378,23 +378,23 @@ fn header_names(content: &str) -> Result<(&str, &str), &'static str> {
 /// empty. They cut a ` #` or ` ;` comment off before looking for `=`, so `k #=v` has none.
 fn sdk_property(content: &str) -> Result<(String, bool), &'static str> {
     let line = content.trim_matches(WHITESPACE);
-    let comment = line
-        .char_indices()
-        .find(|&(i, c)| {
-            // As in aws-runtime: any Unicode whitespace before `#`/`;` starts a comment.
-            COMMENT.contains(&c)
-                && line[..i]
-                    .chars()
-                    .next_back()
-                    .is_some_and(char::is_whitespace)
+    // As in aws-runtime: any Unicode whitespace before `#`/`;` starts a comment. Only the
+    // (rare) `#`/`;` positions are visited, not every character of an 800-character token.
+    let comment = memchr::memchr2_iter(b'#', b';', line.as_bytes())
+        .find(|&i| {
+            line[..i]
+                .chars()
+                .next_back()
+                .is_some_and(char::is_whitespace)
         })
-        .map_or(line.len(), |(i, _)| i);
-    let Some((key, value)) = line[..comment].split_once('=') else {
+        .unwrap_or(line.len());
+    let Some(equals) = memchr::memchr(b'=', &line.as_bytes()[..comment]) else {
         return Err(
             "a line with no '=' before its comment; the AWS SDKs reject the file, \
                     write it as key=value",
         );
     };
+    let (key, value) = (&line[..equals], &line[equals + 1..comment]);
     let key = key.trim_matches(WHITESPACE);
     if key.is_empty() {
         return Err("a line with no key before its '='; the AWS SDKs reject the file");
@@ -408,10 +408,12 @@ fn sdk_property(content: &str) -> Result<(String, bool), &'static str> {
 /// The key of a property line, lowercased as both readers do. botocore splits at the first `=`
 /// or `:`; the SDKs only at `=`, so a `:` before the `=` makes the readers disagree.
 fn property_key(content: &str) -> Result<String, &'static str> {
-    let split = content.find(['=', ':']).ok_or(
+    let split = memchr::memchr2(b'=', b':', content.as_bytes()).ok_or(
         "a line with no '='; botocore and the AWS SDKs reject the file, write it as key=value",
     )?;
-    if content.as_bytes()[split] == b':' && content[split..].contains('=') {
+    if content.as_bytes()[split] == b':'
+        && memchr::memchr(b'=', &content.as_bytes()[split..]).is_some()
+    {
         return Err(
             "a ':' before the '=': botocore and the AWS SDKs would read different keys; \
                     write it as key=value",

@@ -1,6 +1,6 @@
 //! Checks an edit with the AWS SDK for Rust's own profile parser before it is committed.
 
-use super::edit::Untouched;
+use super::edit::{Edit, Untouched};
 use super::scan::{STALE_KEY, WRITTEN_KEYS};
 use crate::credentials::TemporaryCredentials;
 use crate::profile_name::ProfileName;
@@ -87,6 +87,72 @@ pub fn confirm_edit(
     Ok(())
 }
 
+/// Confirms an edit of one profile without parsing the whole file: every byte outside the
+/// edited section must equal the original's, and aws-config's parser, given the edited
+/// section alone, must read back exactly the written values, no `aws_security_token`, and the
+/// profile's other keys as the old section had them.
+///
+/// Parsing the section alone is equivalent to parsing the file: the SDK's parser resets at
+/// every section header, and the scanner has refused duplicate sections (the only way one
+/// section's text could affect another profile), so byte-identical sections read back
+/// identically. The property tests check this against whole-file parses.
+pub fn confirm_section_edit(
+    old: &[u8],
+    edit: &Edit,
+    profile: &ProfileName,
+    credentials: &TemporaryCredentials,
+) -> Result<(), EditNotConfirmed> {
+    let new = edit.text.as_bytes();
+    let (old_range, new_range) = (edit.old_section.clone(), edit.new_section.clone());
+    if old[..old_range.start] != new[..new_range.start]
+        || old[old_range.end..] != new[new_range.end..]
+    {
+        return Err(EditNotConfirmed("bytes outside the profile changed".into()));
+    }
+    let section = |bytes: &[u8], range: std::ops::Range<usize>| {
+        String::from_utf8_lossy(&bytes[range]).into_owned()
+    };
+    let after = parse_credentials_text(&section(new, new_range))
+        .map_err(|e| EditNotConfirmed(format!("the edited profile: {e}")))?;
+    let before = parse_credentials_text(&section(old, old_range))
+        .map_err(|e| EditNotConfirmed(format!("the profile as it was: {e}")))?;
+    let name = profile.as_str();
+    if after.profiles().collect::<Vec<_>>() != [name] {
+        return Err(EditNotConfirmed(format!(
+            "the edited text is not just profile {name}"
+        )));
+    }
+    let written = after
+        .get_profile(name)
+        .ok_or_else(|| EditNotConfirmed(format!("profile {name} is missing")))?;
+    let expires = credentials.expiration_rfc3339();
+    let expected = [
+        credentials.access_key_id(),
+        credentials.secret_access_key().expose(),
+        credentials.session_token().expose(),
+        expires.as_str(),
+    ];
+    for (key, value) in WRITTEN_KEYS.iter().zip(expected) {
+        if written.get(key) != Some(value) {
+            return Err(EditNotConfirmed(format!(
+                "{key} in {name} reads back differently"
+            )));
+        }
+    }
+    let previous = before.get_profile(name);
+    if let Some(key) = edit
+        .kept_keys
+        .iter()
+        .find(|key| previous.and_then(|p| p.get(key)) != written.get(key))
+    {
+        return Err(EditNotConfirmed(format!("{key} in {name} changed")));
+    }
+    if written.get(STALE_KEY).is_some() {
+        return Err(EditNotConfirmed(format!("{STALE_KEY} is still in {name}")));
+    }
+    Ok(())
+}
+
 /// Parses credentials-file text with aws-config, as the SDK does when it loads a profile.
 pub fn parse_credentials_text(text: &str) -> Result<ProfileSet, Box<dyn std::error::Error>> {
     parse_profile_texts(&[(EnvConfigFileKind::Credentials, text)])
@@ -110,5 +176,108 @@ pub fn parse_profile_texts(
     match loading.poll(&mut Context::from_waker(Waker::noop())) {
         Poll::Ready(parsed) => Ok(parsed?),
         Poll::Pending => Err("aws-config's profile parser unexpectedly waited on I/O".into()),
+    }
+}
+
+/// One profile of a batch edit: its credentials and the other keys it had.
+pub struct BatchEntry<'a> {
+    pub profile: &'a ProfileName,
+    pub credentials: &'a TemporaryCredentials,
+    /// The profile's keys that the edit keeps (from [`super::edit::untouched_part`]).
+    pub kept_keys: &'a [String],
+}
+
+/// [`confirm_edit`] for many profiles at once, with two parses instead of two per profile:
+/// `untouched` is the old text without the lines the edits of every entry rewrite or remove.
+pub fn confirm_edits(
+    untouched: &str,
+    new: &str,
+    entries: &[BatchEntry<'_>],
+) -> Result<(), EditNotConfirmed> {
+    let before = parse_credentials_text(untouched)
+        .map_err(|e| EditNotConfirmed(format!("the file as it was: {e}")))?;
+    let after = parse_credentials_text(new)
+        .map_err(|e| EditNotConfirmed(format!("the edited file: {e}")))?;
+    let written: BTreeSet<&str> = entries.iter().map(|e| e.profile.as_str()).collect();
+    let mut expected_names: BTreeSet<&str> = before.profiles().collect();
+    expected_names.extend(written.iter().copied());
+    if after.profiles().collect::<BTreeSet<_>>() != expected_names {
+        return Err(EditNotConfirmed("the set of profiles changed".into()));
+    }
+    if let Some(changed) = expected_names.iter().find(|&&other| {
+        !written.contains(other) && before.get_profile(other) != after.get_profile(other)
+    }) {
+        return Err(EditNotConfirmed(format!("profile {changed} changed")));
+    }
+    for entry in entries {
+        let name = entry.profile.as_str();
+        let profile = after
+            .get_profile(name)
+            .ok_or_else(|| EditNotConfirmed(format!("profile {name} is missing")))?;
+        let expires = entry.credentials.expiration_rfc3339();
+        let expected = [
+            entry.credentials.access_key_id(),
+            entry.credentials.secret_access_key().expose(),
+            entry.credentials.session_token().expose(),
+            expires.as_str(),
+        ];
+        for (key, value) in WRITTEN_KEYS.iter().zip(expected) {
+            if profile.get(key) != Some(value) {
+                return Err(EditNotConfirmed(format!(
+                    "{key} in {name} reads back differently"
+                )));
+            }
+        }
+        let previous = before.get_profile(name);
+        if let Some(key) = entry
+            .kept_keys
+            .iter()
+            .find(|key| previous.and_then(|p| p.get(key)) != profile.get(key))
+        {
+            return Err(EditNotConfirmed(format!("{key} in {name} changed")));
+        }
+        if profile.get(STALE_KEY).is_some() {
+            return Err(EditNotConfirmed(format!("{STALE_KEY} is still in {name}")));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::credentials_file::edit::plan_upsert;
+    use crate::secret::Secret;
+    use std::time::{Duration, UNIX_EPOCH};
+
+    fn credentials() -> TemporaryCredentials {
+        let expiry = UNIX_EPOCH + Duration::from_secs(1_795_000_000);
+        TemporaryCredentials::new("ASIA1", Secret::new("s"), Secret::new("t"), expiry).unwrap()
+    }
+
+    #[test]
+    fn section_check_accepts_edits_and_catches_any_change_elsewhere() {
+        let profile = ProfileName::parse("dev").unwrap();
+        for old in [
+            "",
+            "[a]\nk=1\n",
+            "[a]\nk=1\n[dev]\nregion=x\naws_access_key_id=O\n[b]\nk=2",
+        ] {
+            let edit = plan_upsert(old.as_bytes(), &profile, &credentials()).unwrap();
+            confirm_section_edit(old.as_bytes(), &edit, &profile, &credentials()).unwrap();
+            if edit.new_section.start > 0 {
+                let mut tampered = edit.clone();
+                tampered.text.replace_range(0..1, "#");
+                let err = confirm_section_edit(old.as_bytes(), &tampered, &profile, &credentials());
+                assert!(err.unwrap_err().to_string().contains("outside the profile"));
+            }
+            let mut wrong = edit.clone();
+            wrong.text = wrong
+                .text
+                .replace("aws_session_token=t", "aws_session_token=u");
+            assert!(
+                confirm_section_edit(old.as_bytes(), &wrong, &profile, &credentials()).is_err()
+            );
+        }
     }
 }
