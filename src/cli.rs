@@ -61,13 +61,13 @@ pub struct RotateArgs {
 
     /// Assume every role a targets file lists, concurrently, and write all profiles in one
     /// atomic edit (see README: "Many accounts and roles")
-    #[arg(long, value_name = "FILE", hide = true,
+    #[arg(long, value_name = "FILE",
           conflicts_with_all = ["account_id", "role_name", "role_arn", "from_profile", "profile_name",
                                 "credential_process", "dry_run"])]
     pub targets: Option<PathBuf>,
 
     /// With --targets: how many roles to assume at once
-    #[arg(long, value_name = "N", default_value_t = 8, requires = "targets", hide = true,
+    #[arg(long, value_name = "N", default_value_t = 8, requires = "targets",
           value_parser = clap::value_parser!(u16).range(1..=64))]
     pub jobs: u16,
 

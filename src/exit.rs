@@ -25,6 +25,9 @@ pub enum Exit {
     Network = 6,
     /// `status --profile`: the profile is missing, expired, or expires too soon.
     NotFresh = 7,
+    /// `--targets`: some targets failed (each reported on its own line); the others were
+    /// written.
+    SomeTargetsFailed = 8,
 }
 
 impl From<Exit> for std::process::ExitCode {
@@ -47,6 +50,12 @@ impl std::error::Error for UsageError {}
 
 /// The exit code for an error, from the typed errors and markers in its chain.
 pub fn exit_code_for(err: &anyhow::Error) -> Exit {
+    if err
+        .downcast_ref::<crate::targets::SomeTargetsFailed>()
+        .is_some()
+    {
+        return Exit::SomeTargetsFailed;
+    }
     if err.downcast_ref::<crate::status::NotFresh>().is_some() {
         return Exit::NotFresh;
     }

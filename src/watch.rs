@@ -224,7 +224,7 @@ fn whole_seconds(time: SystemTime) -> SystemTime {
 
 /// Whether waiting and trying again can fix this: unreachable or throttled AWS, 5xx, a
 /// held lock, a file the user is fixing. Access denied, MFA and bad input cannot.
-fn is_retryable(err: &anyhow::Error) -> bool {
+pub(crate) fn is_retryable(err: &anyhow::Error) -> bool {
     match err.chain().find_map(|c| c.downcast_ref::<AwsFailure>()) {
         Some(AwsFailure::Unreachable(_) | AwsFailure::Transient(_) | AwsFailure::Other(_)) => true,
         Some(AwsFailure::Refused(_) | AwsFailure::MfaRequired(_)) => false,
@@ -234,7 +234,7 @@ fn is_retryable(err: &anyhow::Error) -> bool {
 
 /// Why a wait ended.
 #[derive(Debug, PartialEq, Eq)]
-enum Wake {
+pub(crate) enum Wake {
     /// The refresh point came.
     Due,
     /// SIGHUP: refresh now.
@@ -243,7 +243,7 @@ enum Wake {
     Stop,
 }
 
-struct Signals {
+pub(crate) struct Signals {
     terminate: Signal,
     interrupt: Signal,
     hangup: Signal,
@@ -252,7 +252,7 @@ struct Signals {
 impl Signals {
     /// Registers the handlers before the first write, so a signal during a write is kept
     /// and acted on once the write is done.
-    fn listen() -> anyhow::Result<Self> {
+    pub(crate) fn listen() -> anyhow::Result<Self> {
         let listen = |kind| signal(kind).context("cannot listen for signals");
         Ok(Self {
             terminate: listen(SignalKind::terminate())?,
@@ -262,7 +262,7 @@ impl Signals {
     }
 
     /// Resolves on SIGTERM or SIGINT.
-    async fn stopped(&mut self) {
+    pub(crate) async fn stopped(&mut self) {
         tokio::select! {
             _ = self.terminate.recv() => {}
             _ = self.interrupt.recv() => {}
@@ -274,7 +274,11 @@ impl Signals {
     /// the monotonic clock catches a wall clock set back (which would make the refresh late,
     /// while the credentials expire by AWS's clock). Sleeps in slices of at most a minute.
     /// `now` reads the wall clock (a parameter so tests can make it jump).
-    async fn wait_until(&mut self, due: SystemTime, now: impl Fn() -> SystemTime) -> Wake {
+    pub(crate) async fn wait_until(
+        &mut self,
+        due: SystemTime,
+        now: impl Fn() -> SystemTime,
+    ) -> Wake {
         let deadline = tokio::time::Instant::now() + due.duration_since(now()).unwrap_or_default();
         loop {
             let until_deadline = deadline.saturating_duration_since(tokio::time::Instant::now());
