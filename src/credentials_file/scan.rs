@@ -150,7 +150,9 @@ fn split_lines(text: &str) -> impl Iterator<Item = (&str, &str)> {
 struct CurrentSection<'a> {
     botocore_name: &'a str,
     is_target: bool,
-    keys: HashMap<String, usize>,
+    /// Keys seen in this section, botocore-lowercased, with their line; a handful per section,
+    /// so a vector beats a hash map (thousands of sections, each with its own map).
+    keys: Vec<(String, usize)>,
     /// The last property line, and its key when rolecreds rewrites it.
     last_property: Option<(usize, Option<String>)>,
     /// Whether that property's value is empty, making indented lines sub-properties.
@@ -268,7 +270,7 @@ impl<'a, 't> Scanner<'a, 't> {
         self.current = Some(CurrentSection {
             botocore_name,
             is_target,
-            keys: HashMap::new(),
+            keys: Vec::new(),
             last_property: None,
             opens_sub_properties: false,
         });
@@ -285,7 +287,12 @@ impl<'a, 't> Scanner<'a, 't> {
         };
         let key = property_key(content).map_err(|p| unsafe_at(index, p))?;
         // botocore lowercases keys with Unicode rules, so `É` and `é` are one key to it.
-        if let Some(first) = section.keys.insert(key.to_lowercase(), index) {
+        let folded = if key.is_ascii() {
+            key.clone()
+        } else {
+            key.to_lowercase()
+        };
+        if let Some(&(_, first)) = section.keys.iter().find(|(seen, _)| *seen == folded) {
             return Err(unsafe_at(
                 index,
                 format!(
@@ -296,6 +303,7 @@ impl<'a, 't> Scanner<'a, 't> {
                 ),
             ));
         }
+        section.keys.push((folded, index));
         if section.botocore_name == "DEFAULT" && key == STALE_KEY {
             return Err(unsafe_at(
                 index,
@@ -308,7 +316,8 @@ impl<'a, 't> Scanner<'a, 't> {
         if !rewritten {
             let (sdk_key, value_is_empty) =
                 sdk_property(content).map_err(|p| unsafe_at(index, p))?;
-            if sdk_key != key {
+            // The SDKs lowercase ASCII letters only, as `key` was lowercased.
+            if !sdk_key.eq_ignore_ascii_case(&key) || sdk_key.len() != key.len() {
                 return Err(unsafe_at(
                     index,
                     "botocore and the AWS SDKs would read different keys on this line; write \
@@ -374,9 +383,9 @@ fn header_names(content: &str) -> Result<(&str, &str), &'static str> {
     Ok((sdk_name, botocore_name))
 }
 
-/// A property line as the AWS SDKs read it: its lowercased key and whether its value is
+/// A property line as the AWS SDKs read it: its key (not lowercased) and whether its value is
 /// empty. They cut a ` #` or ` ;` comment off before looking for `=`, so `k #=v` has none.
-fn sdk_property(content: &str) -> Result<(String, bool), &'static str> {
+fn sdk_property(content: &str) -> Result<(&str, bool), &'static str> {
     let line = content.trim_matches(WHITESPACE);
     // As in aws-runtime: any Unicode whitespace before `#`/`;` starts a comment. Only the
     // (rare) `#`/`;` positions are visited, not every character of an 800-character token.
@@ -400,7 +409,7 @@ fn sdk_property(content: &str) -> Result<(String, bool), &'static str> {
         return Err("a line with no key before its '='; the AWS SDKs reject the file");
     }
     Ok((
-        key.to_ascii_lowercase(),
+        key,
         value.trim_matches(WHITESPACE).is_empty(),
     ))
 }
