@@ -65,7 +65,7 @@ pub fn plan_upsert(
             document.lines[section.header..section.end]
                 .iter()
                 .filter_map(|line| match &line.kind {
-                    LineKind::Property { key } if !is_rewritten_key(key) => Some(key.clone()),
+                    LineKind::Property { key } if !is_rewritten_key(key) => Some(key.to_string()),
                     _ => None,
                 })
                 .collect()
@@ -110,7 +110,7 @@ pub fn untouched_part(original: &[u8], profile: &ProfileName) -> Result<Untouche
             if is_rewritten_key(key) {
                 continue;
             }
-            untouched.profile_keys.push(key.clone());
+            untouched.profile_keys.push(key.to_string());
         }
         untouched.text.push_str(line.content);
         untouched.text.push_str(line.ending);
@@ -145,7 +145,7 @@ fn rewrite_section(
         let in_section = (section.header..section.end).contains(&index);
         match &line.kind {
             LineKind::Property { key } if in_section && key == STALE_KEY => {}
-            LineKind::Property { key } if in_section && WRITTEN_KEYS.contains(&key.as_str()) => {
+            LineKind::Property { key } if in_section && WRITTEN_KEYS.contains(&key.as_ref()) => {
                 let slot = WRITTEN_KEYS
                     .iter()
                     .position(|k| k == key)

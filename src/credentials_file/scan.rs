@@ -6,6 +6,7 @@
 //! the lines an edit owns could be misread, scanning stops with the line number and a fix.
 
 use crate::profile_name::ProfileName;
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt;
 
@@ -40,17 +41,18 @@ pub struct Document<'a> {
 pub struct Line<'a> {
     pub content: &'a str,
     pub ending: &'a str,
-    pub kind: LineKind,
+    pub kind: LineKind<'a>,
 }
 
 #[derive(Debug, PartialEq, Eq)]
-pub enum LineKind {
+pub enum LineKind<'a> {
     Blank,
     Comment,
     Header,
-    /// `key=value` (or `key: value` for a key rolecreds replaces); the key lowercased.
+    /// `key=value` (or `key: value` for a key rolecreds replaces); the key lowercased
+    /// (borrowed from the line when it already was).
     Property {
-        key: String,
+        key: Cow<'a, str>,
     },
     /// An indented line, which both readers append to the property above it.
     Continuation,
@@ -152,7 +154,7 @@ struct CurrentSection<'a> {
     is_target: bool,
     /// Keys seen in this section, botocore-lowercased, with their line; a handful per section,
     /// so a vector beats a hash map (thousands of sections, each with its own map).
-    keys: Vec<(String, usize)>,
+    keys: Vec<(Cow<'a, str>, usize)>,
     /// The last property line, and its key when rolecreds rewrites it.
     last_property: Option<(usize, Option<String>)>,
     /// Whether that property's value is empty, making indented lines sub-properties.
@@ -178,7 +180,7 @@ impl<'a, 't> Scanner<'a, 't> {
         }
     }
 
-    fn classify(&mut self, index: usize, content: &'a str) -> Result<LineKind, UnsafeFile> {
+    fn classify(&mut self, index: usize, content: &'a str) -> Result<LineKind<'a>, UnsafeFile> {
         if memchr::memchr(b'\r', content.as_bytes()).is_some() {
             return Err(unsafe_at(
                 index,
@@ -201,7 +203,7 @@ impl<'a, 't> Scanner<'a, 't> {
         self.property(index, content)
     }
 
-    fn continuation(&mut self, index: usize, content: &str) -> Result<LineKind, UnsafeFile> {
+    fn continuation(&mut self, index: usize, content: &str) -> Result<LineKind<'a>, UnsafeFile> {
         let Some(section) = &self.current else {
             return Err(unsafe_at(
                 index,
@@ -237,7 +239,7 @@ impl<'a, 't> Scanner<'a, 't> {
         }
     }
 
-    fn header(&mut self, index: usize, content: &'a str) -> Result<LineKind, UnsafeFile> {
+    fn header(&mut self, index: usize, content: &'a str) -> Result<LineKind<'a>, UnsafeFile> {
         let (sdk_name, botocore_name) = header_names(content).map_err(|p| unsafe_at(index, p))?;
         let target = self.target.as_str();
         if (sdk_name == target) != (botocore_name == target) {
@@ -277,7 +279,7 @@ impl<'a, 't> Scanner<'a, 't> {
         Ok(LineKind::Header)
     }
 
-    fn property(&mut self, index: usize, content: &'a str) -> Result<LineKind, UnsafeFile> {
+    fn property(&mut self, index: usize, content: &'a str) -> Result<LineKind<'a>, UnsafeFile> {
         let Some(section) = &mut self.current else {
             return Err(unsafe_at(
                 index,
@@ -287,10 +289,10 @@ impl<'a, 't> Scanner<'a, 't> {
         };
         let key = property_key(content).map_err(|p| unsafe_at(index, p))?;
         // botocore lowercases keys with Unicode rules, so `É` and `é` are one key to it.
-        let folded = if key.is_ascii() {
+        let folded: Cow<'a, str> = if key.is_ascii() {
             key.clone()
         } else {
-            key.to_lowercase()
+            Cow::Owned(key.to_lowercase())
         };
         if let Some(&(_, first)) = section.keys.iter().find(|(seen, _)| *seen == folded) {
             return Err(unsafe_at(
@@ -326,7 +328,7 @@ impl<'a, 't> Scanner<'a, 't> {
             }
             section.opens_sub_properties = value_is_empty;
         }
-        section.last_property = Some((index, rewritten.then(|| key.clone())));
+        section.last_property = Some((index, rewritten.then(|| key.to_string())));
         Ok(LineKind::Property { key })
     }
 
@@ -416,7 +418,7 @@ fn sdk_property(content: &str) -> Result<(&str, bool), &'static str> {
 
 /// The key of a property line, lowercased as both readers do. botocore splits at the first `=`
 /// or `:`; the SDKs only at `=`, so a `:` before the `=` makes the readers disagree.
-fn property_key(content: &str) -> Result<String, &'static str> {
+fn property_key(content: &str) -> Result<Cow<'_, str>, &'static str> {
     let split = memchr::memchr2(b'=', b':', content.as_bytes()).ok_or(
         "a line with no '='; botocore and the AWS SDKs reject the file, write it as key=value",
     )?;
@@ -432,5 +434,9 @@ fn property_key(content: &str) -> Result<String, &'static str> {
     if key.is_empty() {
         return Err("a line with no key before its '='; botocore rejects the file");
     }
-    Ok(key.to_ascii_lowercase())
+    Ok(if key.bytes().any(|b| b.is_ascii_uppercase()) {
+        Cow::Owned(key.to_ascii_lowercase())
+    } else {
+        Cow::Borrowed(key)
+    })
 }
