@@ -410,10 +410,7 @@ fn sdk_property(content: &str) -> Result<(&str, bool), &'static str> {
     if key.is_empty() {
         return Err("a line with no key before its '='; the AWS SDKs reject the file");
     }
-    Ok((
-        key,
-        value.trim_matches(WHITESPACE).is_empty(),
-    ))
+    Ok((key, value.trim_matches(WHITESPACE).is_empty()))
 }
 
 /// The key of a property line, lowercased as both readers do. botocore splits at the first `=`
