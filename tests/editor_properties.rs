@@ -6,16 +6,19 @@
 //! byte offsets of every section are known independently of the editor's own scanner.
 //! Properties: (a) bytes outside the target section unchanged, (b) the AWS SDK for Rust reads
 //! the written values and every other profile as before, (c) the same edit twice is a no-op,
-//! (d) random bytes never panic and an accepted edit parses and reads back; and, through one
-//! `python3` run, botocore's parser (strict `RawConfigParser`) agrees on all of it.
+//! (d) random bytes never panic and an accepted edit parses and reads back; the cheap
+//! section-only confirmation agrees with the whole-file one and catches corrupted edits; and,
+//! through one `python3` run, botocore's parser (strict `RawConfigParser`) agrees on all of it.
 
 use proptest::prelude::*;
 use proptest::sample::{select, subsequence};
 use proptest::strategy::ValueTree;
 use proptest::test_runner::TestRunner;
 use rolecreds::credentials::TemporaryCredentials;
-use rolecreds::credentials_file::edit::upsert_profile;
-use rolecreds::credentials_file::validate::parse_credentials_text;
+use rolecreds::credentials_file::edit::{plan_upsert, untouched_part, upsert_profile};
+use rolecreds::credentials_file::validate::{
+    confirm_edit, confirm_section_edit, parse_credentials_text,
+};
 use rolecreds::profile_name::ProfileName;
 use rolecreds::secret::Secret;
 use std::collections::BTreeSet;
@@ -478,6 +481,28 @@ fn check_reads_back(
     Ok(())
 }
 
+/// Pinned case for the section confirmation: `key: value` is refused in general, but allowed for
+/// a key the edit rewrites (it becomes `key=value`); the old section must then be read without
+/// that line, as the whole-file confirmation does, or a valid edit is reported as unconfirmed.
+#[test]
+fn a_colon_separated_key_that_the_edit_rewrites_is_confirmed() {
+    let credentials = TemporaryCredentials::new(
+        "ASIAEXAMPLE",
+        Secret::new("c2VjcmV0"),
+        Secret::new("dG9rZW4="),
+        UNIX_EPOCH + Duration::from_secs(1_795_000_000),
+    )
+    .unwrap();
+    let target = ProfileName::parse("dev").unwrap();
+    for original in [
+        "[dev]\naws_access_key_id: old\n",
+        "[dev]\nregion=x\nAWS_SESSION_TOKEN : t\n",
+    ] {
+        let result = check_section_confirmation(original.as_bytes(), &target, &credentials);
+        assert!(result.is_ok(), "{original:?}: {result:?}");
+    }
+}
+
 /// Chunks that make random text look like a credentials file often enough to reach the edit.
 const GARBAGE_CHUNKS: &[&str] = &[
     "[",
@@ -569,6 +594,74 @@ fn garbage() -> impl Strategy<Value = Vec<u8>> {
     ]
 }
 
+/// Beyond (a)-(d): the cheap confirmation rolecreds commits with (compare the bytes around the
+/// section, parse the section alone) accepts every edit the whole-file confirmation accepts,
+/// and rejects a changed byte outside the section or a changed written value inside it.
+fn check_section_confirmation(
+    original: &[u8],
+    target: &ProfileName,
+    credentials: &TemporaryCredentials,
+) -> Result<(), TestCaseError> {
+    let Ok(edit) = plan_upsert(original, target, credentials) else {
+        return Ok(());
+    };
+    let shown = String::from_utf8_lossy(original);
+    let plain = upsert_profile(original, target, credentials);
+    prop_assert_eq!(Ok(edit.text.as_str()), plain.as_deref());
+    let untouched = untouched_part(original, target).unwrap();
+    let whole = confirm_edit(&untouched, &edit.text, target, credentials);
+    prop_assert!(
+        whole.is_ok(),
+        "whole-file confirmation of {:?}: {:?}",
+        shown,
+        whole
+    );
+    let local = confirm_section_edit(original, &edit, target, credentials);
+    prop_assert!(
+        local.is_ok(),
+        "section confirmation of {:?}: {:?}",
+        shown,
+        local
+    );
+    // A byte changed outside the section (here the first or the last one) is caught.
+    let outside = if edit.new_section.start > 0 {
+        Some(0)
+    } else if edit.new_section.end < edit.text.len() {
+        Some(edit.text.len() - 1)
+    } else {
+        None
+    };
+    if let Some(at) = outside {
+        let mut bytes = edit.text.clone().into_bytes();
+        bytes[at] = if bytes[at] == b'#' { b';' } else { b'#' };
+        let mut bad = edit.clone();
+        bad.text = String::from_utf8(bytes).unwrap();
+        let caught = confirm_section_edit(original, &bad, target, credentials);
+        prop_assert!(
+            caught.is_err(),
+            "byte {} changed in {:?} went unnoticed",
+            at,
+            shown
+        );
+    }
+    // A written value changed inside the section is caught.
+    let token = credentials.session_token().expose();
+    let mut bad = edit.clone();
+    bad.text = edit.text.replacen(
+        &format!("aws_session_token={token}"),
+        &format!("aws_session_token=X{token}"),
+        1,
+    );
+    prop_assert_ne!(&bad.text, &edit.text);
+    let caught = confirm_section_edit(original, &bad, target, credentials);
+    prop_assert!(
+        caught.is_err(),
+        "a changed token in {:?} went unnoticed",
+        shown
+    );
+    Ok(())
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(512))]
 
@@ -598,6 +691,13 @@ proptest! {
         prop_assert_eq!(once, twice);
     }
 
+    #[test]
+    fn the_section_confirmation_agrees_with_the_whole_file_one(
+        (model, target, credentials) in case(false),
+    ) {
+        check_section_confirmation(model.text().as_bytes(), &target, &credentials)?;
+    }
+
 }
 
 proptest! {
@@ -625,6 +725,15 @@ proptest! {
             let again = upsert_profile(out.as_bytes(), &target, &credentials);
             prop_assert_eq!(again.as_deref(), Ok(out.as_str()), "second edit of {:?}", text);
         }
+    }
+
+    #[test]
+    fn the_section_confirmation_agrees_on_accepted_random_text(
+        bytes in garbage(),
+        target in target(),
+        credentials in credentials(),
+    ) {
+        check_section_confirmation(&bytes, &target, &credentials)?;
     }
 }
 

@@ -35,6 +35,9 @@ pub struct Edit {
     pub new_section: Range<usize>,
     /// The target profile's keys the edit keeps (e.g. `region`).
     pub kept_keys: Vec<String>,
+    /// The old section without the lines the edit rewrites or removes, which may be written
+    /// in a way the SDK rejects (`aws_access_key_id: x`): what must read back unchanged.
+    pub kept_section: String,
 }
 
 /// [`upsert_profile`], also saying which bytes changed, from a single scan.
@@ -71,11 +74,24 @@ pub fn plan_upsert(
                 .collect()
         })
         .unwrap_or_default();
+    let kept_section = document
+        .target
+        .map(|section| {
+            document.lines[section.header..section.end]
+                .iter()
+                .filter(|line| {
+                    !matches!(&line.kind, LineKind::Property { key } if is_rewritten_key(key))
+                })
+                .flat_map(|line| [line.content, line.ending])
+                .collect()
+        })
+        .unwrap_or_default();
     Ok(Edit {
         text,
         old_section,
         new_section,
         kept_keys,
+        kept_section,
     })
 }
 

@@ -114,7 +114,7 @@ pub fn confirm_section_edit(
     };
     let after = parse_credentials_text(&section(new, new_range))
         .map_err(|e| EditNotConfirmed(format!("the edited profile: {e}")))?;
-    let before = parse_credentials_text(&section(old, old_range))
+    let before = parse_credentials_text(&edit.kept_section)
         .map_err(|e| EditNotConfirmed(format!("the profile as it was: {e}")))?;
     let name = profile.as_str();
     if after.profiles().collect::<Vec<_>>() != [name] {
