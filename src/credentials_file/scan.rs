@@ -29,6 +29,8 @@ const COMMENT: &[char] = &['#', ';'];
 /// The text split into lines, each with its own line ending, and where the target profile is.
 #[derive(Debug)]
 pub struct Document<'a> {
+    /// The whole text the lines were cut from.
+    pub text: &'a str,
     pub lines: Vec<Line<'a>>,
     /// The target profile's section, if the file has one.
     pub target: Option<TargetSection>,
@@ -340,13 +342,14 @@ impl<'a, 't> Scanner<'a, 't> {
         }
     }
 
-    fn finish(mut self, text: &str) -> Result<Document<'a>, UnsafeFile> {
+    fn finish(mut self, text: &'a str) -> Result<Document<'a>, UnsafeFile> {
         self.close_section(self.lines.len());
         let newline = match text.find('\n') {
             Some(i) if text[..i].ends_with('\r') => "\r\n",
             _ => "\n",
         };
         Ok(Document {
+            text,
             lines: self.lines,
             target: self.target_section,
             newline,
