@@ -56,35 +56,13 @@ pub fn confirm_edit(
     {
         return Err(EditNotConfirmed(format!("profile {changed} changed")));
     }
-    let written = after
-        .get_profile(name)
-        .ok_or_else(|| EditNotConfirmed(format!("profile {name} is missing")))?;
-    let expires = credentials.expiration_rfc3339();
-    let expected = [
-        credentials.access_key_id(),
-        credentials.secret_access_key().expose(),
-        credentials.session_token().expose(),
-        expires.as_str(),
-    ];
-    for (key, value) in WRITTEN_KEYS.iter().zip(expected) {
-        if written.get(key) != Some(value) {
-            return Err(EditNotConfirmed(format!(
-                "{key} in {name} reads back differently"
-            )));
-        }
-    }
-    let previous = before.get_profile(name);
-    if let Some(key) = untouched
-        .profile_keys
-        .iter()
-        .find(|key| previous.and_then(|p| p.get(key)) != written.get(key))
-    {
-        return Err(EditNotConfirmed(format!("{key} in {name} changed")));
-    }
-    if written.get(STALE_KEY).is_some() {
-        return Err(EditNotConfirmed(format!("{STALE_KEY} is still in {name}")));
-    }
-    Ok(())
+    check_read_back(
+        &before,
+        &after,
+        profile,
+        credentials,
+        &untouched.profile_keys,
+    )
 }
 
 /// Confirms an edit of one profile without parsing the whole file: every byte outside the
@@ -122,6 +100,19 @@ pub fn confirm_section_edit(
             "the edited text is not just profile {name}"
         )));
     }
+    check_read_back(&before, &after, profile, credentials, &edit.kept_keys)
+}
+
+/// The checks both confirmations share: in `after`, `profile` holds exactly the written
+/// values and no `aws_security_token`, and its `kept_keys` read as in `before`.
+fn check_read_back(
+    before: &ProfileSet,
+    after: &ProfileSet,
+    profile: &ProfileName,
+    credentials: &TemporaryCredentials,
+    kept_keys: &[String],
+) -> Result<(), EditNotConfirmed> {
+    let name = profile.as_str();
     let written = after
         .get_profile(name)
         .ok_or_else(|| EditNotConfirmed(format!("profile {name} is missing")))?;
@@ -140,8 +131,7 @@ pub fn confirm_section_edit(
         }
     }
     let previous = before.get_profile(name);
-    if let Some(key) = edit
-        .kept_keys
+    if let Some(key) = kept_keys
         .iter()
         .find(|key| previous.and_then(|p| p.get(key)) != written.get(key))
     {
