@@ -124,6 +124,9 @@ pub struct Session {
     pub name: SessionName,
     pub duration: Duration,
     mfa_session: Option<(Credentials, SystemTime)>,
+    /// The connection made at start, used for the first AssumeRole so that a one-shot run
+    /// resolves its source credentials (maybe a credential_process, an SSO token) only once.
+    first_connection: std::sync::Mutex<Option<Aws>>,
 }
 
 impl Session {
@@ -136,6 +139,7 @@ impl Session {
             name,
             duration,
             mfa_session: None,
+            first_connection: std::sync::Mutex::new(Some(aws)),
         })
     }
 
@@ -158,6 +162,7 @@ impl Session {
             name,
             duration: fit_duration(settings.duration, true),
             mfa_session: Some(mfa_session),
+            first_connection: std::sync::Mutex::new(None),
         })
     }
 
@@ -166,8 +171,8 @@ impl Session {
         self.mfa_session.as_ref().map(|(_, expiry)| *expiry)
     }
 
-    /// Resolves the source credentials afresh (they may rotate too), or uses the MFA
-    /// session, and assumes the role.
+    /// Uses the start's connection the first time, then resolves the source credentials
+    /// afresh (they may rotate too), or uses the MFA session; and assumes the role.
     pub async fn assume(
         &self,
         settings: &RotateSettings,
@@ -178,7 +183,18 @@ impl Session {
                 let aws = Aws::with_source(&settings.connection, credentials.clone()).await;
                 (aws, None)
             }
-            None => (Aws::connect(&settings.connection).await?, mfa),
+            None => {
+                let first = self
+                    .first_connection
+                    .lock()
+                    .ok()
+                    .and_then(|mut first| first.take());
+                let aws = match first {
+                    Some(aws) => aws,
+                    None => Aws::connect(&settings.connection).await?,
+                };
+                (aws, mfa)
+            }
         };
         let request = assume_role_request(settings, self.name.clone(), self.duration, mfa);
         Ok(aws.assume_role(&request).await?)

@@ -914,11 +914,25 @@ fn a_credential_process_source_profile_works() {
         ),
     )
     .unwrap();
+    // The process logs each run, so the test can tell the chain was resolved only once.
+    let runs = sandbox.home().join("runs");
+    let script = sandbox.home().join("source.sh");
+    std::fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\necho run >> {}\ncat {}\n",
+            runs.display(),
+            document.display()
+        ),
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o700)).unwrap();
     std::fs::write(
         sandbox.config_file(),
         format!(
-            "[profile via-process]\ncredential_process = cat {}\nregion = us-east-1\n",
-            document.display()
+            "[profile via-process]\ncredential_process = {}\nregion = us-east-1\n",
+            script.display()
         ),
     )
     .unwrap();
@@ -934,6 +948,12 @@ fn a_credential_process_source_profile_works() {
         ],
     );
     assert_success(&outcome);
+    let runs = std::fs::read_to_string(&runs).unwrap_or_default();
+    assert_eq!(
+        runs.lines().count(),
+        1,
+        "the source credential_process ran {runs:?}"
+    );
     assert_rust_sdk_sees(&sandbox, PROFILE, DNS_EDITOR_SESSION_ARN);
 }
 
