@@ -56,6 +56,12 @@ The same role by ARN, as JSON for scripts:
 From cron, every 30 minutes, silent unless something fails:
 .B */30 * * * * rolecreds \-\-account\-id 123456789012 \-\-role\-name dns_editor \-\-quiet
 .TP
+Keep a profile fresh until stopped (SIGHUP refreshes now):
+.B rolecreds \-\-account\-id 123456789012 \-\-role\-name dns_editor \-\-profile\-name dns \-\-watch
+.TP
+Take the role from a role profile of ~/.aws/config:
+.B rolecreds \-\-from\-profile dns_editor
+.TP
 Write credentials you already have, keeping secrets off the command line:
 .B aws sts assume\-role ... | rolecreds import \-\-profile\-name dev
 .SH "EXIT STATUS"
@@ -80,7 +86,13 @@ target profile holds long\-term keys or the source credentials.
 The role needs an MFA code and there was neither \-\-token\-code nor a terminal.
 .TP
 .B 6
-AWS could not be reached.
+AWS could not be reached, or kept throttling or failing.
+.TP
+.B 7
+status \-\-profile: the profile is missing, expired, or expires within \-\-min\-remaining.
+.TP
+.B 8
+\-\-targets: some targets failed; the others were written.
 .SH ENVIRONMENT
 .TP
 .B AWS_SHARED_CREDENTIALS_FILE
