@@ -1,7 +1,8 @@
 //! The credentials file: find it, lock it, edit one profile losslessly, replace it atomically.
 //!
 //! Data flows one way: lock the sidecar → read the current bytes → `edit::upsert_profile`
-//! (pure) → `validate::confirm_edit` (the SDK's parser) → `commit::replace_atomically`.
+//! (pure) → `validate::confirm_section_edit` (the SDK's parser on the edited section, a byte
+//! comparison for the rest; `confirm_edits` for a batch) → `commit::replace_atomically`.
 
 pub mod commit;
 pub mod edit;
