@@ -119,7 +119,8 @@ pub struct Untouched {
     pub profile_keys: Vec<String>,
 }
 
-/// Computes [`Untouched`] for an edit of `profile` in `original`.
+/// Computes [`Untouched`] for an edit of `profile` in `original` (for the whole-file check
+/// [`super::validate::confirm_edit`], which the property tests use as an oracle).
 pub fn untouched_part(original: &[u8], profile: &ProfileName) -> Result<Untouched, UnsafeFile> {
     let document = scan(original, profile)?;
     let section = document.target.map_or(0..0, |s| s.header..s.end);

@@ -2,7 +2,7 @@
 //!
 //! Data flows one way: lock the sidecar → read the current bytes → `edit::upsert_profile`
 //! (pure) → `validate::confirm_section_edit` (the SDK's parser on the edited section, a byte
-//! comparison for the rest; `confirm_edits` for a batch) → `commit::replace_atomically`.
+//! comparison for the rest; once per entry of a batch) → `commit::replace_atomically`.
 
 pub mod commit;
 pub mod edit;
@@ -124,26 +124,10 @@ impl LockedCredentialsFile<'_> {
         profile: &ProfileName,
         credentials: &TemporaryCredentials,
     ) -> anyhow::Result<WriteReport> {
-        let old = self.contents();
-        let planned = edit::plan_upsert(old, profile, credentials)?;
-        if planned.text.as_bytes() == old {
-            let narrowed_from = match &self.current {
-                Some((_, meta)) => commit::narrow_in_place(&self.file.target, meta)?,
-                None => None,
-            };
-            return Ok(WriteReport {
-                changed: false,
-                narrowed_from,
-            });
-        }
-        validate::confirm_section_edit(old, &planned, profile, credentials)?;
-        let existing = self.current.as_ref().map(|(_, meta)| meta);
-        let committed =
-            commit::replace_atomically(&self.file.target, existing, planned.text.as_bytes())?;
-        self.current = Some((planned.text.into_bytes(), committed.metadata));
+        let batch = self.write_entries(&[(profile, credentials)])?;
         Ok(WriteReport {
-            changed: true,
-            narrowed_from: committed.narrowed_from,
+            changed: batch.changed.first().copied().unwrap_or(false),
+            narrowed_from: batch.narrowed_from,
         })
     }
 }
@@ -175,32 +159,25 @@ impl LockedCredentialsFile<'_> {
         &mut self,
         entries: &[(ProfileName, TemporaryCredentials)],
     ) -> anyhow::Result<BatchReport> {
+        let entries: Vec<_> = entries.iter().map(|(p, c)| (p, c)).collect();
+        self.write_entries(&entries)
+    }
+
+    /// Applies every entry to the text in memory, confirming each step with
+    /// `validate::confirm_section_edit` (each step leaves every byte outside its own section
+    /// as the step before had it, so earlier entries stay intact), then replaces the file once.
+    fn write_entries(
+        &mut self,
+        entries: &[(&ProfileName, &TemporaryCredentials)],
+    ) -> anyhow::Result<BatchReport> {
         let mut text = self.contents().to_vec();
-        let mut untouched = text.clone();
         let mut changed = Vec::with_capacity(entries.len());
-        let mut kept_keys = Vec::with_capacity(entries.len());
-        for (profile, credentials) in entries {
-            let new = edit::upsert_profile(&text, profile, credentials)?;
-            let kept = edit::untouched_part(&untouched, profile)?;
-            changed.push(new.as_bytes() != text.as_slice());
-            untouched = kept.text.into_bytes();
-            kept_keys.push(kept.profile_keys);
-            text = new.into_bytes();
+        for &(profile, credentials) in entries {
+            let planned = edit::plan_upsert(&text, profile, credentials)?;
+            validate::confirm_section_edit(&text, &planned, profile, credentials)?;
+            changed.push(planned.text.as_bytes() != text.as_slice());
+            text = planned.text.into_bytes();
         }
-        // Two parses for the whole batch: the old text without every rewritten line, and
-        // the new text (a parse per step would cost quadratic time for many profiles).
-        let confirmations: Vec<validate::BatchEntry<'_>> = entries
-            .iter()
-            .zip(&kept_keys)
-            .map(|((profile, credentials), kept_keys)| validate::BatchEntry {
-                profile,
-                credentials,
-                kept_keys,
-            })
-            .collect();
-        let untouched = String::from_utf8(untouched).context("the file is not UTF-8")?;
-        let new_text = std::str::from_utf8(&text).context("the edited file is not UTF-8")?;
-        validate::confirm_edits(&untouched, new_text, &confirmations)?;
         if text.as_slice() == self.contents() {
             let narrowed_from = match &self.current {
                 Some((_, meta)) => commit::narrow_in_place(&self.file.target, meta)?,

@@ -34,6 +34,9 @@ impl std::error::Error for EditNotConfirmed {}
 /// text with exactly `credentials` set in `profile`: written values equal,
 /// `aws_security_token` gone, the profile's other keys and every other profile unchanged, no
 /// profile added or lost.
+///
+/// This whole-file check parses the file twice; writes use [`confirm_section_edit`], and this
+/// one is the oracle the property tests hold the section check against.
 pub fn confirm_edit(
     untouched: &Untouched,
     new: &str,
@@ -167,70 +170,6 @@ pub fn parse_profile_texts(
         Poll::Ready(parsed) => Ok(parsed?),
         Poll::Pending => Err("aws-config's profile parser unexpectedly waited on I/O".into()),
     }
-}
-
-/// One profile of a batch edit: its credentials and the other keys it had.
-pub struct BatchEntry<'a> {
-    pub profile: &'a ProfileName,
-    pub credentials: &'a TemporaryCredentials,
-    /// The profile's keys that the edit keeps (from [`super::edit::untouched_part`]).
-    pub kept_keys: &'a [String],
-}
-
-/// [`confirm_edit`] for many profiles at once, with two parses instead of two per profile:
-/// `untouched` is the old text without the lines the edits of every entry rewrite or remove.
-pub fn confirm_edits(
-    untouched: &str,
-    new: &str,
-    entries: &[BatchEntry<'_>],
-) -> Result<(), EditNotConfirmed> {
-    let before = parse_credentials_text(untouched)
-        .map_err(|e| EditNotConfirmed(format!("the file as it was: {e}")))?;
-    let after = parse_credentials_text(new)
-        .map_err(|e| EditNotConfirmed(format!("the edited file: {e}")))?;
-    let written: BTreeSet<&str> = entries.iter().map(|e| e.profile.as_str()).collect();
-    let mut expected_names: BTreeSet<&str> = before.profiles().collect();
-    expected_names.extend(written.iter().copied());
-    if after.profiles().collect::<BTreeSet<_>>() != expected_names {
-        return Err(EditNotConfirmed("the set of profiles changed".into()));
-    }
-    if let Some(changed) = expected_names.iter().find(|&&other| {
-        !written.contains(other) && before.get_profile(other) != after.get_profile(other)
-    }) {
-        return Err(EditNotConfirmed(format!("profile {changed} changed")));
-    }
-    for entry in entries {
-        let name = entry.profile.as_str();
-        let profile = after
-            .get_profile(name)
-            .ok_or_else(|| EditNotConfirmed(format!("profile {name} is missing")))?;
-        let expires = entry.credentials.expiration_rfc3339();
-        let expected = [
-            entry.credentials.access_key_id(),
-            entry.credentials.secret_access_key().expose(),
-            entry.credentials.session_token().expose(),
-            expires.as_str(),
-        ];
-        for (key, value) in WRITTEN_KEYS.iter().zip(expected) {
-            if profile.get(key) != Some(value) {
-                return Err(EditNotConfirmed(format!(
-                    "{key} in {name} reads back differently"
-                )));
-            }
-        }
-        let previous = before.get_profile(name);
-        if let Some(key) = entry
-            .kept_keys
-            .iter()
-            .find(|key| previous.and_then(|p| p.get(key)) != profile.get(key))
-        {
-            return Err(EditNotConfirmed(format!("{key} in {name} changed")));
-        }
-        if profile.get(STALE_KEY).is_some() {
-            return Err(EditNotConfirmed(format!("{STALE_KEY} is still in {name}")));
-        }
-    }
-    Ok(())
 }
 
 #[cfg(test)]
