@@ -386,25 +386,21 @@ fn write_all(
     let mut locked = match credentials_file.lock(file.lock_timeout) {
         Ok(locked) => locked,
         Err(err) => {
-            let err = Arc::new(err);
-            outcomes.extend(
-                ready
-                    .into_iter()
-                    .map(|(i, _)| (i, Outcome::Failed(err.clone()))),
-            );
+            fail_all(&mut outcomes, ready, err);
             return outcomes;
         }
     };
     // Re-checked under the lock: another writer may have put long-term keys there.
     let holders = LongTermKeys::in_file(locked.contents());
-    let (ready, refused): (Vec<_>, Vec<_>) = ready.into_iter().partition(|(index, _)| {
-        ensure_no_long_term_keys(plan, &plan.targets[*index], credentials_file, &holders).is_ok()
-    });
-    for (index, _) in refused {
+    let mut accepted = Vec::with_capacity(ready.len());
+    for (index, assumed) in ready {
         let target = &plan.targets[index];
-        let err = ensure_no_long_term_keys(plan, target, credentials_file, &holders);
-        outcomes.push((index, Outcome::Failed(Arc::new(err.unwrap_err()))));
+        match ensure_no_long_term_keys(plan, target, credentials_file, &holders) {
+            Ok(()) => accepted.push((index, assumed)),
+            Err(err) => outcomes.push((index, Outcome::Failed(Arc::new(err)))),
+        }
     }
+    let ready = accepted;
     let entries: Vec<(ProfileName, TemporaryCredentials)> = ready
         .iter()
         .map(|(index, assumed)| {
@@ -422,16 +418,19 @@ fn write_all(
                 outcomes.push((index, Outcome::Written(Box::new(assumed), report)));
             }
         }
-        Err(err) => {
-            let err = Arc::new(err);
-            outcomes.extend(
-                ready
-                    .into_iter()
-                    .map(|(i, _)| (i, Outcome::Failed(err.clone()))),
-            );
-        }
+        Err(err) => fail_all(&mut outcomes, ready, err),
     }
     outcomes
+}
+
+/// Marks every target of `ready` failed with the one error that stopped them all.
+fn fail_all<T>(outcomes: &mut Vec<(usize, Outcome)>, ready: Vec<(usize, T)>, err: anyhow::Error) {
+    let err = Arc::new(err);
+    outcomes.extend(
+        ready
+            .into_iter()
+            .map(|(i, _)| (i, Outcome::Failed(err.clone()))),
+    );
 }
 
 /// The checks that need no network, per target: the profile is not the one the source
