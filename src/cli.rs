@@ -278,6 +278,16 @@ pub struct StatusArgs {
     pub min_remaining: Option<Duration>,
 }
 
+impl Command {
+    /// The subcommand's name as typed.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Command::Import(_) => "import",
+            Command::Status(_) => "status",
+        }
+    }
+}
+
 #[derive(Debug, Args)]
 pub struct ImportArgs {
     /// The credentials-file profile to write (letters, digits and _-/.%@:+)

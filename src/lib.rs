@@ -41,43 +41,39 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
     logging::init(output.verbosity);
     let var = |name: &str| std::env::var_os(name);
     let file = FileSettings::resolve(&cli.file, var, dirs::home_dir())?;
+    if let (Some(command), Some(flag)) = (&cli.command, cli.rotate.first_given()) {
+        let message = format!(
+            "{flag} is for a rotation and does not go with `{}`; drop it",
+            command.name()
+        );
+        return Err(exit::UsageError(message).into());
+    }
     match cli.command {
-        Some(Command::Import(args)) => {
-            if let Some(flag) = cli.rotate.first_given() {
-                let message =
-                    format!("{flag} is for a rotation and does not go with `import`; drop it");
-                return Err(exit::UsageError(message).into());
-            }
-            import_from_stdin(&file, &output, &args.profile_name)
-        }
+        Some(Command::Import(args)) => import_from_stdin(&file, &output, &args.profile_name),
         Some(Command::Status(args)) => {
-            if let Some(flag) = cli.rotate.first_given() {
-                let message = format!("{flag} is for a rotation and does not go with `status`");
-                return Err(exit::UsageError(message).into());
-            }
             let min_remaining = args.min_remaining.unwrap_or_default();
             status::show(&file, &output, args.profile.as_ref(), min_remaining)
         }
-        None if cli.rotate.targets.is_some() => {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .context("cannot start the async runtime")?;
-            runtime.block_on(targets::run(&cli.rotate, &file, &output))
-        }
+        None if cli.rotate.targets.is_some() => block_on(targets::run(&cli.rotate, &file, &output)),
         None => {
             let role_profile = match &cli.rotate.from_profile {
                 Some(name) => Some(read_role_profile(name, &file)?),
                 None => None,
             };
             let rotation = RotateSettings::resolve(&cli.rotate, var, role_profile.as_ref())?;
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .context("cannot start the async runtime")?;
-            runtime.block_on(rotate::run(&rotation, &file, &output))
+            block_on(rotate::run(&rotation, &file, &output))
         }
     }
+}
+
+/// Runs the async part of a command on a single-threaded runtime (a CLI makes a few calls;
+/// more threads would only cost start-up time and memory).
+fn block_on<T>(future: impl std::future::Future<Output = anyhow::Result<T>>) -> anyhow::Result<T> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?
+        .block_on(future)
 }
 
 /// Reads `--from-profile`'s role profile from the config file (`AWS_CONFIG_FILE`, else
