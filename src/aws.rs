@@ -23,6 +23,8 @@ use aws_smithy_runtime_api::client::http::{
     SharedHttpConnector, http_client_fn,
 };
 use aws_smithy_runtime_api::client::orchestrator::HttpRequest;
+use aws_smithy_runtime_api::client::result::ConnectorError;
+use aws_smithy_types::body::SdkBody;
 use aws_smithy_types::error::display::DisplayErrorContext;
 use aws_smithy_types::timeout::TimeoutConfig;
 use std::fmt;
@@ -40,6 +42,9 @@ pub enum AwsFailure {
     Transient(String),
     /// The role needs an MFA code and there is no way to ask for one (exit 5).
     MfaRequired(String),
+    /// The configuration the SDK read is unusable, e.g. a region that is no region name
+    /// (exit 2: the user must fix it, retrying cannot).
+    Invalid(String),
     /// Anything else (exit 1).
     Other(String),
 }
@@ -51,6 +56,7 @@ impl fmt::Display for AwsFailure {
             | Self::Unreachable(m)
             | Self::Transient(m)
             | Self::MfaRequired(m)
+            | Self::Invalid(m)
             | Self::Other(m) => f.write_str(m),
         }
     }
@@ -141,8 +147,55 @@ impl HttpConnector for SchemeConnector {
         } else {
             self.tls.get_or_init(|| self.build(TrustStore::default()))
         };
-        connector.call(request)
+        let response = connector.call(request);
+        HttpConnectorFuture::new(async move { read_bounded(response.await?).await })
     }
+}
+
+/// The most of a response body rolecreds reads. STS and IAM answer in a few kilobytes; an
+/// endpoint that sends more (a misdirected proxy, a hostile stand-in, an endless chunked
+/// stream) is cut off here instead of filling memory.
+pub const MAX_RESPONSE_BYTES: usize = 1 << 20;
+
+/// A response body that went past [`MAX_RESPONSE_BYTES`].
+#[derive(Debug)]
+struct ResponseTooLarge;
+
+impl fmt::Display for ResponseTooLarge {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "the answer was larger than {} KiB, which no STS or IAM answer is; check \
+             AWS_ENDPOINT_URL and HTTPS_PROXY",
+            MAX_RESPONSE_BYTES >> 10
+        )
+    }
+}
+
+impl std::error::Error for ResponseTooLarge {}
+
+/// Reads the whole body, at most [`MAX_RESPONSE_BYTES`] of it, into memory (the SDK reads
+/// it whole anyway), within the call's timeouts.
+async fn read_bounded(
+    response: aws_smithy_runtime_api::http::Response,
+) -> Result<aws_smithy_runtime_api::http::Response, ConnectorError> {
+    use http_body_util::BodyExt as _;
+    let (status, headers, body) = {
+        let mut response = response;
+        let body = response.take_body();
+        (response.status(), response.headers().clone(), body)
+    };
+    let limited = http_body_util::Limited::new(body, MAX_RESPONSE_BYTES);
+    let bytes = match limited.collect().await {
+        Ok(collected) => collected.to_bytes(),
+        Err(err) if err.is::<http_body_util::LengthLimitError>() => {
+            return Err(ConnectorError::other(Box::new(ResponseTooLarge), None));
+        }
+        Err(err) => return Err(ConnectorError::io(err)),
+    };
+    let mut bounded = aws_smithy_runtime_api::http::Response::new(status, SdkBody::from(bytes));
+    *bounded.headers_mut() = headers;
+    Ok(bounded)
 }
 
 /// Bounds on every call, so that an endpoint that accepts connections but never answers
@@ -160,41 +213,56 @@ fn timeouts() -> TimeoutConfig {
 
 /// Loads the shared AWS configuration the way the AWS CLI does, with `--source-profile`
 /// taking precedence over environment credentials like the CLI's `--profile`.
-async fn load_sdk_config(connection: &Connection) -> SdkConfig {
+async fn load_sdk_config(connection: &Connection) -> Result<SdkConfig, AwsFailure> {
     let http = http_client();
-    let region = connection.region.clone().map(Region::new);
+    let region = resolve_region(connection).await?.unwrap_or_else(|| {
+        // STS and IAM are reachable through us-east-1 wherever the caller is, as in the CLI.
+        tracing::info!("no region configured; calling STS and IAM in us-east-1");
+        Region::from_static("us-east-1")
+    });
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
         .http_client(http.clone())
-        .timeout_config(timeouts());
-    if let Some(region) = &region {
-        loader = loader.region(region.clone());
-    }
+        .timeout_config(timeouts())
+        .region(region.clone());
     if let Some(profile) = &connection.source_profile {
+        // The source profile may itself assume a role (a chain of role profiles): its STS
+        // client needs the region too, else it fails with "missing signing region".
         let provider_config = ProviderConfig::without_region()
             .with_http_client(http)
-            .with_region(region);
+            .with_region(Some(region));
         let provider = ProfileFileCredentialsProvider::builder()
             .configure(&provider_config)
             .profile_name(profile)
             .build();
         loader = loader.profile_name(profile).credentials_provider(provider);
     }
-    let config = loader.load().await;
-    if config.region().is_some() {
-        return config;
+    Ok(loader.load().await)
+}
+
+/// The region: `--region` (or the role profile's), else the SDK's chain (AWS_REGION, the
+/// profile's `region`), checked to be a region name since it becomes part of a host name.
+async fn resolve_region(connection: &Connection) -> Result<Option<Region>, AwsFailure> {
+    let region = match &connection.region {
+        Some(region) => Some(Region::new(region.clone())),
+        None => {
+            let mut chain = aws_config::default_provider::region::DefaultRegionChain::builder();
+            if let Some(profile) = &connection.source_profile {
+                chain = chain.profile_name(profile);
+            }
+            chain.build().region().await
+        }
+    };
+    if let Some(region) = &region {
+        crate::request_limits::check_region("the configured region", region.as_ref())
+            .map_err(AwsFailure::Invalid)?;
     }
-    // STS and IAM are reachable through us-east-1 wherever the caller is, as in the AWS CLI.
-    tracing::info!("no region configured; calling STS and IAM in us-east-1");
-    config
-        .into_builder()
-        .region(Region::from_static("us-east-1"))
-        .build()
+    Ok(region)
 }
 
 impl Aws {
     /// Resolves the source credentials once and builds the clients.
     pub async fn connect(connection: &Connection) -> Result<Self, AwsFailure> {
-        let config = load_sdk_config(connection).await;
+        let config = load_sdk_config(connection).await?;
         let provider = config
             .credentials_provider()
             .ok_or_else(|| AwsFailure::Refused(no_credentials_message(connection)))?;
@@ -206,8 +274,14 @@ impl Aws {
     }
 
     /// Clients signed with `credentials` (an MFA session) instead of the default chain.
-    pub async fn with_source(connection: &Connection, credentials: Credentials) -> Self {
-        Self::signed_with(load_sdk_config(connection).await, credentials)
+    pub async fn with_source(
+        connection: &Connection,
+        credentials: Credentials,
+    ) -> Result<Self, AwsFailure> {
+        Ok(Self::signed_with(
+            load_sdk_config(connection).await?,
+            credentials,
+        ))
     }
 
     fn signed_with(config: SdkConfig, credentials: Credentials) -> Self {
@@ -251,6 +325,11 @@ impl Aws {
         })?;
         let expiration = SystemTime::try_from(*issued.expiration()).map_err(|_| {
             AwsFailure::Other("sts:GetSessionToken returned an unreadable expiration".into())
+        })?;
+        crate::credentials::check_expiration(expiration).map_err(|err| {
+            AwsFailure::Other(format!(
+                "sts:GetSessionToken answered with credentials that cannot be used ({err})"
+            ))
         })?;
         let credentials = Credentials::new(
             issued.access_key_id(),
@@ -321,7 +400,11 @@ impl Aws {
             Secret::new(issued.session_token()),
             expiration,
         )
-        .map_err(|err| AwsFailure::Other(format!("sts:AssumeRole returned {err}")))
+        .map_err(|err| {
+            AwsFailure::Other(format!(
+                "sts:AssumeRole answered with credentials that cannot be used ({err})"
+            ))
+        })
     }
 
     /// Names who tried to assume what, since AccessDenied alone does not say. When even
@@ -392,9 +475,10 @@ fn credentials_failure(err: CredentialsError, connection: &Connection) -> AwsFai
         CredentialsError::CredentialsNotLoaded(_) => {
             AwsFailure::Refused(no_credentials_message(connection))
         }
+        // The provider's message may quote what a credential_process or SSO portal printed.
         other => AwsFailure::Refused(format!(
             "cannot load the source credentials: {}",
-            DisplayErrorContext(&other)
+            quote_safely(&DisplayErrorContext(&other).to_string())
         )),
     }
 }
@@ -420,19 +504,28 @@ where
     E: ProvideErrorMetadata + std::error::Error + 'static,
     R: fmt::Debug + HttpStatus + 'static,
 {
+    if caused_by::<ResponseTooLarge>(&err) {
+        return AwsFailure::Other(format!("{operation}: {}", ResponseTooLarge));
+    }
     if is_unreachable(&err) {
         return AwsFailure::Unreachable(format!(
             "cannot reach AWS for {operation}: {}; check the network, the region, \
              AWS_ENDPOINT_URL and HTTPS_PROXY",
-            innermost_causes(&err)
+            quote_safely(&innermost_causes(&err))
         ));
     }
     let status = err.raw_response().map(HttpStatus::status_code);
+    // Never the SDK's Display or Debug of the error here: they can carry the raw response,
+    // whose body may hold the very credentials that failed to parse.
     let Some(service_error) = err.as_service_error() else {
-        return AwsFailure::Other(format!("{operation} failed: {}", DisplayErrorContext(&err)));
+        return AwsFailure::Other(format!(
+            "{operation} failed: {} ({})",
+            failure_kind(&err),
+            quote_safely(&innermost_causes(&err))
+        ));
     };
     let code = service_error.code().unwrap_or_default();
-    let message = service_error.message().unwrap_or_default();
+    let message = quote_safely(service_error.message().unwrap_or_default());
     let refused = |text: String| AwsFailure::Refused(text);
     if THROTTLING.contains(&code) || status.is_some_and(|s| s >= 500) {
         return AwsFailure::Transient(format!(
@@ -456,9 +549,10 @@ where
              key and secret, or pass --source-profile"
         )),
         "" => AwsFailure::Other(format!(
-            "{operation} failed (HTTP {}): {}",
+            "{operation}: the answer (HTTP {}) could not be read as an AWS response ({}); \
+             check AWS_ENDPOINT_URL and HTTPS_PROXY",
             status.unwrap_or_default(),
-            DisplayErrorContext(&err)
+            quote_safely(&innermost_causes(service_error))
         )),
         _ => refused(format!("{operation}: AWS refused ({code}): {message}")),
     }
@@ -475,6 +569,67 @@ fn innermost_causes(err: &(dyn std::error::Error + 'static)) -> String {
     }
     let start = chain.len().saturating_sub(2);
     chain[start..].join(": ")
+}
+
+/// What went wrong, in words, for the SDK errors that are not a service's answer.
+fn failure_kind<E, R>(err: &SdkError<E, R>) -> &'static str {
+    match err {
+        SdkError::ConstructionFailure(_) => "the request could not be built",
+        SdkError::TimeoutError(_) => "the call timed out",
+        SdkError::DispatchFailure(_) => "the request could not be sent",
+        SdkError::ResponseError(_) => "the answer could not be read",
+        _ => "unexpected error",
+    }
+}
+
+/// Whether a `T` is anywhere in the error's source chain.
+fn caused_by<T: std::error::Error + 'static>(err: &(dyn std::error::Error + 'static)) -> bool {
+    let mut current = Some(err);
+    while let Some(cause) = current {
+        if cause.is::<T>() {
+            return true;
+        }
+        current = cause.source();
+    }
+    false
+}
+
+/// The most of a message from AWS (or whatever answered) that rolecreds quotes.
+const MAX_QUOTED_CHARS: usize = 300;
+
+/// Text from the other side, made safe to print: anything that looks like a secret (a run
+/// of 24 or more base64 characters, the shape of secret keys and session tokens) is
+/// replaced by `[redacted]`, control characters become spaces (one line per error), and
+/// the result is cut to [`MAX_QUOTED_CHARS`].
+pub fn quote_safely(text: &str) -> String {
+    const SECRET_RUN: usize = 24;
+    let is_secret_char = |c: char| c.is_ascii_alphanumeric() || matches!(c, '+' | '/' | '=');
+    let mut out = String::with_capacity(text.len().min(MAX_QUOTED_CHARS + 16));
+    let mut run = String::new();
+    let flush = |run: &mut String, out: &mut String| {
+        if run.len() >= SECRET_RUN {
+            out.push_str("[redacted]");
+        } else {
+            out.push_str(run);
+        }
+        run.clear();
+    };
+    for c in text.chars() {
+        if is_secret_char(c) {
+            run.push(c);
+            continue;
+        }
+        flush(&mut run, &mut out);
+        out.push(if c.is_control() { ' ' } else { c });
+        if out.chars().count() > MAX_QUOTED_CHARS {
+            break;
+        }
+    }
+    flush(&mut run, &mut out);
+    match out.char_indices().nth(MAX_QUOTED_CHARS) {
+        Some((end, _)) => format!("{}...", &out[..end]),
+        None => out,
+    }
 }
 
 /// Error codes that mean "slow down", not "no".
@@ -502,4 +657,21 @@ fn os_username() -> String {
         .iter()
         .find_map(|var| std::env::var(var).ok().filter(|v| !v.is_empty()))
         .unwrap_or_else(|| "rolecreds".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quoted_text_loses_secrets_control_characters_and_length() {
+        let secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+        let quoted = quote_safely(&format!("bad value {secret}\nnext line"));
+        assert_eq!(quoted, "bad value [redacted] next line");
+        let arn = "arn:aws:iam::123456789012:role/dns_editor is not authorized";
+        assert_eq!(quote_safely(arn), arn);
+        let long = "word ".repeat(200);
+        let quoted = quote_safely(&long);
+        assert!(quoted.ends_with("...") && quoted.chars().count() == MAX_QUOTED_CHARS + 3);
+    }
 }

@@ -39,6 +39,7 @@ impl TemporaryCredentials {
         check_value("aws_access_key_id", &access_key_id)?;
         check_value("aws_secret_access_key", secret_access_key.expose())?;
         check_value("aws_session_token", session_token.expose())?;
+        check_expiration(expiration)?;
         Ok(Self {
             access_key_id,
             secret_access_key,
@@ -67,6 +68,23 @@ impl TemporaryCredentials {
     pub fn expiration_rfc3339(&self) -> String {
         humantime::format_rfc3339_seconds(self.expiration).to_string()
     }
+}
+
+/// The latest expiry written: RFC 3339 has four-digit years.
+const LATEST_EXPIRATION_SECS: u64 = 253_402_300_799; // 9999-12-31T23:59:59Z
+
+/// An expiry before 1970 or after 9999 cannot be written (or compared) as RFC 3339 UTC, and
+/// no STS ever sends one: it is a broken or hostile answer.
+pub fn check_expiration(expiration: SystemTime) -> Result<(), InvalidCredentialValue> {
+    let problem = match expiration.duration_since(std::time::UNIX_EPOCH) {
+        Err(_) => "it is before 1970",
+        Ok(since) if since.as_secs() > LATEST_EXPIRATION_SECS => "it is after the year 9999",
+        Ok(_) => return Ok(()),
+    };
+    Err(InvalidCredentialValue {
+        field: "the expiration",
+        problem: problem.to_owned(),
+    })
 }
 
 /// STS returns keys, secrets and tokens in the base64 alphabet. Anything else (whitespace,
@@ -123,5 +141,16 @@ mod tests {
         }
         let err = with_token("x]\naws_access_key_id=EVIL").unwrap_err();
         assert!(err.to_string().contains("character 2"), "{err}");
+    }
+
+    #[test]
+    fn expirations_outside_rfc_3339_years_are_refused() {
+        let before_1970 = UNIX_EPOCH - Duration::from_secs(14_182_940);
+        let err = TemporaryCredentials::new("A", Secret::new("s"), Secret::new("t"), before_1970)
+            .unwrap_err();
+        assert!(err.to_string().contains("before 1970"), "{err}");
+        let after_9999 = UNIX_EPOCH + Duration::from_secs(LATEST_EXPIRATION_SECS + 1);
+        assert!(check_expiration(after_9999).is_err());
+        assert!(check_expiration(UNIX_EPOCH + Duration::from_secs(LATEST_EXPIRATION_SECS)).is_ok());
     }
 }

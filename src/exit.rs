@@ -67,6 +67,7 @@ pub fn exit_code_for(err: &anyhow::Error) -> Exit {
             AwsFailure::Refused(_) => Exit::AwsRefused,
             AwsFailure::Unreachable(_) | AwsFailure::Transient(_) => Exit::Network,
             AwsFailure::MfaRequired(_) => Exit::MfaRequired,
+            AwsFailure::Invalid(_) => Exit::Usage,
             AwsFailure::Other(_) => Exit::Failure,
         };
     }

@@ -46,8 +46,14 @@ pub fn parse_expiration(text: &str) -> Result<SystemTime, UsageError> {
         .and_then(|time| SystemTime::try_from(time).ok())
         .ok_or_else(|| {
             UsageError(format!(
-                "Expiration {text:?} is not an RFC 3339 time such as 2026-11-21T13:05:00Z"
+                "Expiration {:?} is not an RFC 3339 time such as 2026-11-21T13:05:00Z",
+                crate::aws::quote_safely(text)
             ))
+        })
+        .and_then(|time| {
+            crate::credentials::check_expiration(time)
+                .map(|()| time)
+                .map_err(|err| UsageError(format!("Expiration {text:?}: {err}")))
         })
 }
 

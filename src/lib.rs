@@ -4,6 +4,7 @@
 //! whose data flows one way: arguments → settings → credentials → edit → commit → report.
 
 pub mod aws;
+pub mod checked_read;
 pub mod cli;
 pub mod config_profile;
 pub mod credential_process;
@@ -15,6 +16,7 @@ pub mod import;
 pub mod logging;
 pub mod profile_name;
 pub mod report;
+pub mod request_limits;
 pub mod role;
 pub mod rotate;
 pub mod schedule;
@@ -27,7 +29,6 @@ pub mod watch;
 
 use anyhow::Context as _;
 use cli::{Cli, Command};
-use credentials_file::CredentialsFile;
 use settings::{FileSettings, OutputSettings, RotateSettings};
 use std::io::Read as _;
 
@@ -57,7 +58,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         None if cli.rotate.targets.is_some() => block_on(targets::run(&cli.rotate, &file, &output)),
         None => {
             let role_profile = match &cli.rotate.from_profile {
-                Some(name) => Some(read_role_profile(name, &file)?),
+                Some(name) => Some(read_role_profile(name, &file, var)?),
                 None => None,
             };
             let rotation = RotateSettings::resolve(&cli.rotate, var, role_profile.as_ref())?;
@@ -81,17 +82,29 @@ fn block_on<T>(future: impl std::future::Future<Output = anyhow::Result<T>>) -> 
 fn read_role_profile(
     name: &str,
     file: &FileSettings,
+    var: impl Fn(&str) -> Option<std::ffi::OsString>,
 ) -> anyhow::Result<config_profile::RoleProfile> {
-    let config_path = match std::env::var_os("AWS_CONFIG_FILE").filter(|p| !p.is_empty()) {
+    let config_path = match var("AWS_CONFIG_FILE").filter(|p| !p.is_empty()) {
         Some(path) => std::path::PathBuf::from(path),
-        None => dirs::home_dir()
+        None => file
+            .home
+            .clone()
             .unwrap_or_default()
             .join(".aws")
             .join("config"),
     };
-    let read = |path: &std::path::Path| std::fs::read_to_string(path).unwrap_or_default();
-    let config = read(&config_path);
-    let credentials = read(&file.credentials_file);
+    let rules = checked_read::Rules {
+        max_bytes: settings::MAX_INPUT_FILE_BYTES,
+        follow_symlink: true,
+        owner: checked_read::Owner::UserOrRoot,
+        private: false,
+    };
+    let config = checked_read::read(&config_path, &rules)
+        .map_err(|err| exit::UsageError(format!("the AWS config file: {err}")))?
+        .map(|(bytes, _)| String::from_utf8_lossy(&bytes).into_owned())
+        .unwrap_or_default();
+    let credentials = file.open()?.read_current()?;
+    let credentials = String::from_utf8_lossy(&credentials);
     config_profile::read_role_profile(&config, &credentials, name)
         .map_err(|message| exit::UsageError(message).into())
 }
@@ -106,7 +119,8 @@ fn import_from_stdin(
         .read_to_string(&mut input)
         .context("cannot read standard input")?;
     let credentials = import::parse_credentials_json(&input)?;
-    let credentials_file = CredentialsFile::new(&file.credentials_file)?;
+    let credentials_file = file.open()?;
+    credentials_file.check_before_network()?;
     let mut locked = credentials_file.lock(file.lock_timeout)?;
     let written = locked.write_profile(profile, &credentials)?;
     drop(locked);

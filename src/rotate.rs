@@ -68,9 +68,9 @@ pub fn check_before_network(
     settings: &RotateSettings,
     file: &FileSettings,
 ) -> anyhow::Result<CredentialsFile> {
-    let credentials_file = CredentialsFile::new(&file.credentials_file)?;
+    let credentials_file = file.open()?;
     ensure_target_is_not_the_source(settings, &credentials_file)?;
-    let contents = std::fs::read(&file.credentials_file).unwrap_or_default();
+    let contents = credentials_file.check_before_network()?;
     ensure_no_long_term_keys(settings, &credentials_file, &contents)?;
     Ok(credentials_file)
 }
@@ -93,7 +93,7 @@ fn profile_is_fresh(
     file: &FileSettings,
     needed: Duration,
 ) -> anyhow::Result<bool> {
-    let contents = std::fs::read(&file.credentials_file).unwrap_or_default();
+    let contents = file.open()?.read_current()?;
     let expiration = crate::credentials_file::profile_expiration(&contents, &settings.profile);
     let fresh = expiration.is_some_and(|at| schedule::has_at_least(at, needed, SystemTime::now()));
     match expiration {
@@ -180,7 +180,7 @@ impl Session {
     ) -> anyhow::Result<TemporaryCredentials> {
         let (aws, mfa) = match &self.mfa_session {
             Some((credentials, _)) => {
-                let aws = Aws::with_source(&settings.connection, credentials.clone()).await;
+                let aws = Aws::with_source(&settings.connection, credentials.clone()).await?;
                 (aws, None)
             }
             None => {

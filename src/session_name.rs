@@ -84,6 +84,12 @@ enum Piece<'t> {
 }
 
 fn parse_template(template: &str) -> Result<Vec<Piece<'_>>, String> {
+    if template.is_empty() {
+        return Err(
+            "--session-name is empty; give a name or a template such as {user}@{role}.{account}"
+                .to_owned(),
+        );
+    }
     let mut pieces = Vec::new();
     let mut rest = template;
     while !rest.is_empty() {

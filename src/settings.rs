@@ -12,8 +12,9 @@ use crate::role::RoleArn;
 use crate::schedule;
 use crate::secret::Secret;
 use crate::session_name::{self, DEFAULT_TEMPLATE, SessionParts};
+use crate::{checked_read, request_limits};
 use std::ffi::OsString;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// How the credentials file is found and written.
@@ -23,6 +24,8 @@ pub struct FileSettings {
     pub credentials_file: PathBuf,
     /// The longest wait for another writer's lock.
     pub lock_timeout: Duration,
+    /// The home directory in use (`HOME`, else the password database's), if any.
+    pub home: Option<PathBuf>,
 }
 
 impl FileSettings {
@@ -32,14 +35,26 @@ impl FileSettings {
         var: impl Fn(&str) -> Option<OsString>,
         home: Option<PathBuf>,
     ) -> anyhow::Result<Self> {
+        let home = var("HOME")
+            .filter(|h| !h.is_empty())
+            .map(PathBuf::from)
+            .or(home);
         let credentials_file = match &args.credentials_file {
             Some(path) => path.clone(),
-            None => location::credentials_file_path(var, home)?,
+            // No home and no path is the user's to fix (set HOME or name the file): exit 2.
+            None => location::credentials_file_path(var, home.clone())
+                .map_err(|err| UsageError(err.to_string()))?,
         };
         Ok(Self {
             credentials_file,
             lock_timeout: args.lock_timeout,
+            home,
         })
+    }
+
+    /// The credentials file to read and write, its symlinks followed.
+    pub fn open(&self) -> anyhow::Result<crate::credentials_file::CredentialsFile> {
+        crate::credentials_file::CredentialsFile::new(&self.credentials_file, self.home.as_deref())
     }
 }
 
@@ -144,6 +159,10 @@ impl RotateSettings {
             }
         };
         let from = |pick: fn(&RoleProfile) -> Option<String>| from_profile.and_then(pick);
+        let region = args.region.clone().or_else(|| from(|p| p.region.clone()));
+        check_regions(region.as_deref(), &var)?;
+        request_limits::check_tags(&args.tag).map_err(usage)?;
+        request_limits::check_policy_arns(&args.policy_arn).map_err(usage)?;
         let source_profile = args.source_profile.clone().or_else(|| {
             from(|p| match &p.source {
                 Source::Profile(name) => Some(name.clone()),
@@ -190,7 +209,7 @@ impl RotateSettings {
             refresh_margin: schedule::refresh_margin(duration, refresh.refresh_before),
             connection: Connection {
                 source_profile,
-                region: args.region.clone().or_else(|| from(|p| p.region.clone())),
+                region,
             },
             source_profile_in_use,
             duration,
@@ -220,7 +239,7 @@ impl RotateSettings {
             token_code: args
                 .token_code
                 .as_deref()
-                .map(check_token_code)
+                .map(token_code_from_arg)
                 .transpose()?,
             mfa_session_duration: check_mfa_session_duration(args.mfa_session_duration)?,
             force: args.force,
@@ -266,6 +285,41 @@ fn check_length(
     }
 }
 
+/// The region rolecreds will use, from the flag, the role profile or the environment, must be
+/// a plain region name: anything else would end up in a host name.
+pub fn check_regions(
+    region: Option<&str>,
+    var: impl Fn(&str) -> Option<OsString>,
+) -> Result<(), UsageError> {
+    if let Some(region) = region {
+        request_limits::check_region("--region", region).map_err(UsageError)?;
+    }
+    for name in ["AWS_REGION", "AWS_DEFAULT_REGION"] {
+        if let Some(value) = var(name).filter(|v| !v.is_empty()) {
+            let value = value.to_string_lossy();
+            request_limits::check_region(name, &value).map_err(UsageError)?;
+        }
+    }
+    Ok(())
+}
+
+/// `--token-code CODE`, or `--token-code -` to read it from standard input (a code on the
+/// command line is visible to every local user in `ps`).
+fn token_code_from_arg(arg: &str) -> Result<Secret, UsageError> {
+    if arg != "-" {
+        return check_token_code(arg);
+    }
+    let mut line = String::new();
+    std::io::BufRead::read_line(&mut std::io::stdin().lock(), &mut line).map_err(|err| {
+        UsageError(format!(
+            "cannot read --token-code from standard input: {err}"
+        ))
+    })?;
+    let code = check_token_code(&line);
+    zeroize::Zeroize::zeroize(&mut line);
+    code
+}
+
 /// An MFA code is six digits; anything else would only be refused by STS.
 pub fn check_token_code(code: &str) -> Result<Secret, UsageError> {
     let code = code.trim();
@@ -278,15 +332,38 @@ pub fn check_token_code(code: &str) -> Result<Secret, UsageError> {
     }
 }
 
-fn read_policy(path: Option<&std::path::Path>) -> Result<Option<String>, UsageError> {
-    let Some(path) = path else { return Ok(None) };
-    let text = std::fs::read_to_string(path)
-        .map_err(|err| UsageError(format!("cannot read --policy `{}`: {err}", path.display())))?;
-    serde_json::from_str::<serde_json::Value>(&text).map_err(|err| {
-        UsageError(format!(
-            "--policy `{}` is not JSON ({err}); pass an IAM policy document",
+/// The largest targets file read (a generous cap: real ones are a few kilobytes).
+pub const MAX_TARGETS_FILE_BYTES: u64 = 1 << 20;
+/// The largest AWS config file read (generated configs with thousands of profiles fit).
+pub const MAX_INPUT_FILE_BYTES: u64 = 16 << 20;
+/// The largest session-policy file read; what is sent is capped by STS's 2,048 characters.
+const MAX_POLICY_FILE_BYTES: u64 = 64 << 10;
+
+/// Reads an input file the user names (a regular file of bounded size, not writable by
+/// others, owned by the user or root), as text.
+pub fn read_input_file(flag: &str, path: &Path, max_bytes: u64) -> Result<String, UsageError> {
+    let rules = checked_read::Rules {
+        max_bytes,
+        follow_symlink: true,
+        owner: checked_read::Owner::UserOrRoot,
+        private: false,
+    };
+    match checked_read::read(path, &rules) {
+        Ok(Some((bytes, _))) => String::from_utf8(bytes)
+            .map_err(|_| UsageError(format!("{flag} `{}` is not UTF-8 text", path.display()))),
+        Ok(None) => Err(UsageError(format!(
+            "{flag} `{}` does not exist",
             path.display()
-        ))
-    })?;
-    Ok(Some(text))
+        ))),
+        Err(err) => Err(UsageError(format!("{flag}: {err}"))),
+    }
+}
+
+/// The session policy, packed as it will be sent.
+fn read_policy(path: Option<&Path>) -> Result<Option<String>, UsageError> {
+    let Some(path) = path else { return Ok(None) };
+    let text = read_input_file("--policy", path, MAX_POLICY_FILE_BYTES)?;
+    request_limits::pack_policy(&text)
+        .map(Some)
+        .map_err(|err| UsageError(format!("--policy `{}` {err}", path.display())))
 }

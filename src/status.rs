@@ -9,7 +9,6 @@ use crate::profile_name::ProfileName;
 use crate::report::time_left;
 use crate::schedule;
 use crate::settings::{FileSettings, OutputSettings};
-use anyhow::Context as _;
 use std::time::{Duration, SystemTime};
 
 /// The expiry keys rolecreds and other tools write, in the order they are trusted.
@@ -58,12 +57,9 @@ pub fn show(
     min_remaining: Duration,
 ) -> anyhow::Result<()> {
     let path = &file.credentials_file;
-    let text = match std::fs::read(path) {
-        Ok(bytes) => String::from_utf8(bytes)
-            .map_err(|_| UsageError(format!("`{}` is not UTF-8", path.display())))?,
-        Err(err) if err.kind() == std::io::ErrorKind::NotFound => String::new(),
-        Err(err) => return Err(err).with_context(|| format!("cannot read `{}`", path.display())),
-    };
+    let bytes = file.open()?.read_current()?;
+    let text = String::from_utf8(bytes)
+        .map_err(|_| UsageError(format!("`{}` is not UTF-8", path.display())))?;
     let now = SystemTime::now();
     let mut listed = temporary_profiles(&text)?;
     if let Some(wanted) = profile {

@@ -14,9 +14,10 @@ use crate::credentials_file::{self, CannotUpdate, CredentialsFile, WriteReport};
 use crate::exit::UsageError;
 use crate::profile_name::ProfileName;
 use crate::report::{self, Written};
+use crate::request_limits;
 use crate::schedule;
 use crate::session_name::{self, SessionName, SessionParts};
-use crate::settings::{FileSettings, OutputSettings};
+use crate::settings::{self, FileSettings, OutputSettings};
 use anyhow::Context as _;
 use file::{Fallbacks, Target};
 use std::collections::HashMap;
@@ -71,9 +72,9 @@ impl Plan {
     ) -> anyhow::Result<Self> {
         let path = args.targets.as_deref().context("no --targets file")?;
         refuse_unsupported_flags(args)?;
-        let text = std::fs::read_to_string(path).map_err(|err| {
-            UsageError(format!("cannot read --targets `{}`: {err}", path.display()))
-        })?;
+        let text = settings::read_input_file("--targets", path, settings::MAX_TARGETS_FILE_BYTES)?;
+        request_limits::check_tags(&args.tag).map_err(UsageError)?;
+        request_limits::check_policy_arns(&args.policy_arn).map_err(UsageError)?;
         let fallbacks = Fallbacks {
             duration: args.duration,
             refresh_before: args.refresh.refresh_before,
@@ -141,11 +142,11 @@ pub async fn run(
 ) -> anyhow::Result<()> {
     let var = |name: &str| std::env::var(name).ok();
     let plan = Plan::resolve(args, var)?;
-    let credentials_file = CredentialsFile::new(&file.credentials_file)?;
+    let credentials_file = file.open()?;
+    let contents = credentials_file.check_before_network()?;
     if args.refresh.watch {
         return watch::watch(&plan, &credentials_file, file, output).await;
     }
-    let contents = std::fs::read(&file.credentials_file).unwrap_or_default();
     let holders = LongTermKeys::in_file(&contents);
     let mut outcomes: Vec<Option<Outcome>> = vec![None; plan.targets.len()];
     let mut due = Vec::new();

@@ -227,7 +227,7 @@ fn whole_seconds(time: SystemTime) -> SystemTime {
 pub(crate) fn is_retryable(err: &anyhow::Error) -> bool {
     match err.chain().find_map(|c| c.downcast_ref::<AwsFailure>()) {
         Some(AwsFailure::Unreachable(_) | AwsFailure::Transient(_) | AwsFailure::Other(_)) => true,
-        Some(AwsFailure::Refused(_) | AwsFailure::MfaRequired(_)) => false,
+        Some(AwsFailure::Refused(_) | AwsFailure::MfaRequired(_) | AwsFailure::Invalid(_)) => false,
         None => err.downcast_ref::<CannotUpdate>().is_some(),
     }
 }

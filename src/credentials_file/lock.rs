@@ -4,9 +4,10 @@
 //! The sidecar is created once and never renamed or deleted, so every rolecreds process that
 //! writes the same file contends on the same inode.
 
+use crate::checked_read;
 use anyhow::Context as _;
 use std::fs::{File, OpenOptions, TryLockError};
-use std::os::unix::fs::OpenOptionsExt;
+use std::os::unix::fs::{MetadataExt as _, OpenOptionsExt as _};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -41,19 +42,7 @@ impl std::error::Error for LockTimeout {}
 /// Waits up to `timeout` for the exclusive lock, polling with growing, jittered pauses so that
 /// many waiting writers do not retry in step.
 pub fn lock_exclusive(lock_path: &Path, timeout: Duration) -> anyhow::Result<SidecarLock> {
-    let file = OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .mode(0o600)
-        .open(lock_path)
-        .with_context(|| {
-            format!(
-                "cannot open the lock file `{}`: rolecreds locks a file beside the credentials \
-                 file and needs write access to its directory",
-                lock_path.display()
-            )
-        })?;
+    let file = open_lock_file(lock_path)?;
     let started = Instant::now();
     let mut pause = Duration::from_millis(2);
     loop {
@@ -75,6 +64,71 @@ pub fn lock_exclusive(lock_path: &Path, timeout: Duration) -> anyhow::Result<Sid
         std::thread::sleep(jittered(pause).min(timeout - waited));
         pause = (pause * 2).min(Duration::from_millis(100));
     }
+}
+
+/// Opens (creating it 0600 if missing) the lock file, refusing what another user could have
+/// planted there: a symlink (never followed), a FIFO or device (opened without blocking, then
+/// refused), or a file owned by someone other than this user, root, or the directory's owner.
+/// Run before any network call, so a bad lock fails fast instead of after AssumeRole.
+pub fn open_lock_file(lock_path: &Path) -> anyhow::Result<File> {
+    let context = || format!("cannot use the lock file `{}`", lock_path.display());
+    let file = loop {
+        let existing = OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_NOCTTY)
+            .open(lock_path);
+        match existing {
+            Ok(file) => break file,
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => {}
+            Err(err) if err.raw_os_error() == Some(libc::ELOOP) => {
+                return Err(anyhow::anyhow!(
+                    "it is a symlink, which rolecreds never follows for its lock; remove it"
+                ))
+                .with_context(context);
+            }
+            Err(err) => return Err(err).with_context(context),
+        }
+        let created = OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .custom_flags(libc::O_NOFOLLOW)
+            .open(lock_path);
+        match created {
+            Ok(file) => break file,
+            // Another writer created it first: open theirs.
+            Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(err) => {
+                return Err(err).with_context(|| {
+                    format!(
+                        "cannot create the lock file `{}`: rolecreds locks a file beside the \
+                         file it writes and needs write access to that directory",
+                        lock_path.display()
+                    )
+                });
+            }
+        }
+    };
+    let meta = file.metadata().with_context(context)?;
+    if !meta.is_file() {
+        anyhow::bail!(
+            "the lock file `{}` is not a regular file (it is a {}); remove it",
+            lock_path.display(),
+            checked_read::describe_file_type(&meta)
+        );
+    }
+    let dir_owner = std::fs::metadata(crate::credentials_file::commit::parent_dir(lock_path))
+        .map(|dir| dir.uid())
+        .ok();
+    let owner = meta.uid();
+    if owner != checked_read::effective_uid() && owner != 0 && Some(owner) != dir_owner {
+        anyhow::bail!(
+            "the lock file `{}` is owned by uid {owner}, who does not own its directory; \
+             remove it",
+            lock_path.display()
+        );
+    }
+    Ok(file)
 }
 
 /// A pause between 50 % and 150 % of `pause`.

@@ -11,6 +11,7 @@ pub mod lock;
 pub mod scan;
 pub mod validate;
 
+use crate::checked_read;
 use crate::credentials::TemporaryCredentials;
 use crate::profile_name::ProfileName;
 use anyhow::{Context as _, bail};
@@ -38,7 +39,14 @@ impl fmt::Display for CannotUpdate {
 pub struct CredentialsFile {
     path: PathBuf,
     target: PathBuf,
+    /// The home directory in use: a file there owned by the home's owner may be written by
+    /// root (`sudo rolecreds` keeps the user's file and its owner).
+    home: Option<PathBuf>,
 }
+
+/// The largest credentials file rolecreds reads (real ones hold kilobytes; a cap keeps a
+/// planted or runaway file from exhausting memory).
+pub const MAX_FILE_BYTES: u64 = 256 << 20;
 
 /// What one profile write did, for the report and the warnings.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,11 +60,43 @@ pub struct WriteReport {
 impl CredentialsFile {
     /// Follows `path` through any symlinks (dotfiles setups), so that the link stays a link
     /// and the file it points to is the one replaced.
-    pub fn new(path: impl Into<PathBuf>) -> anyhow::Result<Self> {
+    /// `home` is the home directory in use (see [`CredentialsFile::home`]).
+    pub fn new(path: impl Into<PathBuf>, home: Option<&Path>) -> anyhow::Result<Self> {
         let path = path.into();
         let target =
             resolve_symlinks(&path).with_context(|| CannotUpdate { path: path.clone() })?;
-        Ok(Self { path, target })
+        Ok(Self {
+            path,
+            target,
+            home: home.map(Path::to_owned),
+        })
+    }
+
+    /// The file's bytes, read without the lock (empty when it does not exist yet), after the
+    /// same checks as under the lock: a regular file, of bounded size, owned by the user.
+    pub fn read_current(&self) -> anyhow::Result<Vec<u8>> {
+        let current = self.read_checked().with_context(|| CannotUpdate {
+            path: self.path.clone(),
+        })?;
+        Ok(current.map(|(bytes, _)| bytes).unwrap_or_default())
+    }
+
+    /// Checks what can be checked before any network call: the file (if any) is one rolecreds
+    /// may read and replace, and the lock beside it is usable.
+    pub fn check_before_network(&self) -> anyhow::Result<Vec<u8>> {
+        let contents = self.read_current()?;
+        let dir = commit::parent_dir(&self.target);
+        if dir.is_dir() {
+            lock::open_lock_file(&self.lock_path()).with_context(|| CannotUpdate {
+                path: self.path.clone(),
+            })?;
+        }
+        Ok(contents)
+    }
+
+    fn lock_path(&self) -> PathBuf {
+        let dir = commit::parent_dir(&self.target);
+        dir.join(format!(".{}.rolecreds.lock", self.file_name()))
     }
 
     pub fn path(&self) -> &Path {
@@ -74,11 +114,9 @@ impl CredentialsFile {
     fn lock_inner(&self, timeout: Duration) -> anyhow::Result<LockedCredentialsFile<'_>> {
         let dir = commit::parent_dir(&self.target);
         create_private_dir(dir)?;
-        let file_name = self.file_name();
-        let lock =
-            lock::lock_exclusive(&dir.join(format!(".{file_name}.rolecreds.lock")), timeout)?;
-        commit::remove_abandoned_temp_files(dir, &file_name);
-        let current = read_regular_file(&self.target)?;
+        let lock = lock::lock_exclusive(&self.lock_path(), timeout)?;
+        commit::remove_abandoned_temp_files(dir, &self.file_name());
+        let current = self.read_checked()?;
         Ok(LockedCredentialsFile {
             file: self,
             _lock: lock,
@@ -254,38 +292,46 @@ fn create_private_dir(dir: &Path) -> anyhow::Result<()> {
         .with_context(|| format!("cannot create the directory `{}`", dir.display()))
 }
 
-/// Reads the file if it exists; anything but a regular file (a directory, a FIFO) is refused
-/// before it is opened, so a FIFO cannot block the read.
-fn read_regular_file(path: &Path) -> anyhow::Result<Option<(Vec<u8>, Metadata)>> {
-    let meta = match fs::metadata(path) {
-        Ok(meta) => meta,
-        Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(err) => return Err(err).with_context(|| format!("cannot stat `{}`", path.display())),
-    };
-    if !meta.is_file() {
-        bail!(
-            "`{}` is not a regular file (it is a {}); point --credentials-file or \
-             AWS_SHARED_CREDENTIALS_FILE at a file",
-            path.display(),
-            describe_file_type(&meta)
-        );
+impl CredentialsFile {
+    /// Reads the target if it exists: a regular file (a FIFO or device is refused before it
+    /// can block or flood the read) of at most [`MAX_FILE_BYTES`], owned by this user, or by
+    /// the owner of the home directory it lies in (root running for a user).
+    fn read_checked(&self) -> anyhow::Result<Option<(Vec<u8>, Metadata)>> {
+        let rules = checked_read::Rules {
+            max_bytes: MAX_FILE_BYTES,
+            follow_symlink: true,
+            owner: checked_read::Owner::User,
+            private: false,
+        };
+        match checked_read::read(&self.target, &rules) {
+            Err(checked_read::ReadError::NotOwned { owner, .. }) if self.in_home_of(owner) => {
+                let rules = checked_read::Rules {
+                    owner: checked_read::Owner::UserOr(owner),
+                    ..rules
+                };
+                Ok(checked_read::read(&self.target, &rules)?)
+            }
+            Err(checked_read::ReadError::NotOwned { owner, .. }) => bail!(
+                "`{}` is owned by uid {owner}, not by you (uid {}); rolecreds writes only your \
+                 own credentials file: run it as that user (e.g. sudo -u), or pass a file of \
+                 yours",
+                self.target.display(),
+                checked_read::effective_uid()
+            ),
+            other => Ok(other?),
+        }
     }
-    let bytes = fs::read(path).with_context(|| format!("cannot read `{}`", path.display()))?;
-    Ok(Some((bytes, meta)))
-}
 
-fn describe_file_type(meta: &Metadata) -> &'static str {
-    use std::os::unix::fs::FileTypeExt;
-    let kind = meta.file_type();
-    if kind.is_dir() {
-        "directory"
-    } else if kind.is_fifo() {
-        "FIFO"
-    } else if kind.is_socket() {
-        "socket"
-    } else if kind.is_block_device() || kind.is_char_device() {
-        "device"
-    } else {
-        "special file"
+    /// Whether the target lies in the home directory in use and that home belongs to `owner`.
+    fn in_home_of(&self, owner: u32) -> bool {
+        use std::os::unix::fs::MetadataExt as _;
+        let Some(home) = &self.home else { return false };
+        let home_owner = fs::metadata(home).map(|meta| meta.uid()).ok();
+        let canonical = |path: &Path| fs::canonicalize(path).ok();
+        let inside = match (canonical(home), canonical(commit::parent_dir(&self.target))) {
+            (Some(home), Some(dir)) => dir.starts_with(home),
+            _ => false,
+        };
+        inside && home_owner == Some(owner)
     }
 }

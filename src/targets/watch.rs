@@ -52,7 +52,8 @@ pub async fn watch(
     let mut last_error = None;
     loop {
         let due = due_now(&states, SystemTime::now());
-        let contents = std::fs::read(credentials_file.path()).unwrap_or_default();
+        // A file that cannot be read now fails the writes below, which are retried.
+        let contents = credentials_file.read_current().unwrap_or_default();
         let holders = LongTermKeys::in_file(&contents);
         let mut ready = Vec::new();
         for index in due {
