@@ -1,88 +1,84 @@
 //! `--credential-process`: the Version 1 JSON that the AWS CLI and SDKs read from a
-//! `credential_process` helper, served from a 0600 cache while it is fresh, so that the many
-//! invocations (every process start, every refresh) cost one STS call per lifetime.
+//! `credential_process` helper, served from the cache (see `credential_cache`) while it is
+//! fresh, so that the many invocations (every process start, every refresh) cost one STS
+//! call per lifetime. The cache never stands between the consumer and its credentials: when
+//! it cannot be trusted, read or written, a warning says so and fresh credentials are served.
 
+use crate::credential_cache::{self, Cache, SourceIdentity};
 use crate::credentials::TemporaryCredentials;
-use crate::credentials_file::commit::{self, parent_dir};
-use crate::credentials_file::lock::lock_exclusive;
-use crate::import::parse_credentials_json;
 use crate::rotate::{self, Session};
 use crate::schedule;
 use crate::settings::{FileSettings, RotateSettings};
 use anyhow::Context as _;
-use std::fs::{self, DirBuilder};
 use std::io::Write as _;
-use std::os::unix::fs::DirBuilderExt;
-use std::path::PathBuf;
 use std::time::{Duration, SystemTime};
 
 /// Prints credentials for the role on stdout: cached ones while they are valid beyond the
 /// refresh margin, else fresh ones from STS (then cached).
 pub async fn serve(settings: &RotateSettings, file: &FileSettings) -> anyhow::Result<()> {
-    let path = cache_path(settings, file);
-    let dir = parent_dir(&path).to_owned();
-    DirBuilder::new()
-        .recursive(true)
-        .mode(0o700)
-        .create(&dir)
-        .with_context(|| format!("cannot create the cache directory `{}`", dir.display()))?;
-    let lock_path = path.with_extension("lock");
+    let source = source_identity(settings, file);
+    let key = credential_cache::cache_key(settings, &source);
+    let label = credential_cache::role_label(settings);
+    let cache = Cache::open(&file.credentials_file, key, &label)
+        .map_err(|err| eprintln!("rolecreds: warning: not using the cache: {err:#}"))
+        .ok();
     // Held across the STS call so that consumers starting together make one call between
     // them; they may wait up to that call's timeout.
     let wait = file
         .lock_timeout
         .max(crate::aws::OPERATION_TIMEOUT + Duration::from_secs(5));
-    let _lock = lock_exclusive(&lock_path, wait)?;
-    let cached = fs::read_to_string(&path)
-        .ok()
-        .and_then(|text| parse_credentials_json(&text).ok());
+    let entry = cache.as_ref().and_then(|cache| {
+        cache
+            .lock(wait)
+            .map_err(|err| eprintln!("rolecreds: warning: not using the cache: {err:#}"))
+            .ok()
+    });
+    let cached = entry.as_ref().and_then(|entry| entry.read());
     if let Some(credentials) = cached.filter(|c| {
         schedule::has_at_least(c.expiration(), settings.refresh_margin, SystemTime::now())
     }) {
-        tracing::info!("serving cached credentials from `{}`", path.display());
+        tracing::info!("serving cached credentials");
         return print_document(&credentials);
     }
     let mfa = rotate::mfa_code(settings)?;
     let session = Session::start(settings).await?;
     let credentials = session.assume(settings, mfa).await?;
-    let document = process_document(&credentials);
-    let existing = fs::metadata(&path).ok();
-    commit::replace_atomically(&path, existing.as_ref(), document.to_string().as_bytes())?;
+    if let Some(entry) = &entry
+        && let Err(err) = entry.write(process_document(&credentials))
+    {
+        eprintln!(
+            "rolecreds: warning: cannot cache the credentials in `{}` ({err:#}); serving them \
+             uncached",
+            entry.path().display()
+        );
+    }
     print_document(&credentials)
 }
 
-/// One cache file per role and the settings that change what STS returns.
-fn cache_path(settings: &RotateSettings, file: &FileSettings) -> PathBuf {
-    let key = format!(
-        "{}:{}:{}:{}:{}",
-        settings.role,
-        settings.connection.source_profile.as_deref().unwrap_or(""),
-        settings.session_template,
-        settings.external_id.as_deref().unwrap_or(""),
-        settings.duration.as_secs()
-    );
-    let readable: String = format!("{}-{}", settings.role.account_id(), settings.role.name())
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || "-_.".contains(c) {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    let name = format!("{readable}-{:08x}.json", fnv1a(&key));
-    parent_dir(&file.credentials_file)
-        .join("rolecreds")
-        .join("cache")
-        .join(name)
-}
-
-/// FNV-1a, stable across Rust releases (the cache file name must not change).
-fn fnv1a(text: &str) -> u32 {
-    text.bytes().fold(0x811c_9dc5, |hash, byte| {
-        (hash ^ u32::from(byte)).wrapping_mul(0x0100_0193)
-    })
+/// Who the source is, without resolving the source credentials (which for SSO or a
+/// credential_process source would cost a call on every invocation): the profile in use and
+/// the access key id where one is at hand, from the environment or the profile's static keys.
+fn source_identity(settings: &RotateSettings, file: &FileSettings) -> SourceIdentity {
+    let env_key = std::env::var("AWS_ACCESS_KEY_ID")
+        .ok()
+        .filter(|k| !k.is_empty());
+    if settings.connection.source_profile.is_none()
+        && let Some(key) = env_key
+    {
+        return SourceIdentity {
+            profile: None,
+            access_key_id: Some(key),
+        };
+    }
+    let profile = settings.source_profile_in_use.clone();
+    let access_key_id = profile.as_deref().and_then(|name| {
+        let contents = file.open().ok()?.read_current().ok()?;
+        crate::credentials_file::profile_value(&contents, name, "aws_access_key_id")
+    });
+    SourceIdentity {
+        profile,
+        access_key_id,
+    }
 }
 
 /// The credential_process output format, Version 1.

@@ -7,6 +7,7 @@ pub mod aws;
 pub mod checked_read;
 pub mod cli;
 pub mod config_profile;
+pub mod credential_cache;
 pub mod credential_process;
 pub mod credentials;
 pub mod credentials_file;

@@ -20,7 +20,10 @@ pub async fn watch(
 ) -> anyhow::Result<()> {
     let mut signals = Signals::listen()?;
     let credentials_file = rotate::check_before_network(settings, file)?;
-    let mfa = rotate::mfa_code(settings)?;
+    let Some(mfa) = mfa_code_or_signal(settings, &mut signals).await? else {
+        tracing::info!("stopping on signal");
+        return Ok(());
+    };
     let Some(mut session) = start_session(settings, mfa, &mut signals).await? else {
         return Ok(());
     };
@@ -30,7 +33,11 @@ pub async fn watch(
     let mut force = true;
     loop {
         if mfa_session_ending(&session, margin) {
-            session = renew_mfa_session(settings).await?;
+            let Some(renewed) = renew_mfa_session(settings, &mut signals).await? else {
+                tracing::info!("stopping on signal");
+                return Ok(());
+            };
+            session = renewed;
         }
         let attempt = Refresh {
             settings,
@@ -50,6 +57,16 @@ pub async fn watch(
             }
         };
         let due = match outcome {
+            // Just issued yet already inside the margin: the local clock is ahead of AWS's.
+            // Retrying at once would get the same answer thousands of times a minute, and
+            // STS throttles per account: back off as for any failure.
+            Ok(expiration) if arrived_stale(expiration, margin) => {
+                failures += 1;
+                last_seen = Some(expiration);
+                let wait = schedule::backoff(failures, fastrand::f64());
+                eprintln!("{}", stale_warning(None, expiration, failures, wait));
+                SystemTime::now() + wait
+            }
             Ok(expiration) => {
                 failures = 0;
                 last_seen = Some(expiration);
@@ -111,6 +128,29 @@ fn retry_after(failures: u32, err: &anyhow::Error) -> Duration {
     wait
 }
 
+/// Whether credentials STS just issued already have less than `margin` left by this clock.
+pub(crate) fn arrived_stale(expiration: SystemTime, margin: Duration) -> bool {
+    !schedule::has_at_least(expiration, margin, SystemTime::now())
+}
+
+/// The warning for credentials that arrived inside the refresh margin (`target` names the
+/// target of a `--targets` watch).
+pub(crate) fn stale_warning(
+    target: Option<&str>,
+    expiration: SystemTime,
+    failures: u32,
+    wait: Duration,
+) -> String {
+    let target = target.map(|t| format!("target {t}: ")).unwrap_or_default();
+    format!(
+        "rolecreds: warning: {target}refresh failed (attempt {failures}), retrying in {}: the \
+         new credentials expire {} (by this machine's clock), too soon to be of use though \
+         just issued; this machine's clock is probably wrong (check NTP)",
+        humantime::format_duration(Duration::from_secs(wait.as_secs().max(1))),
+        humantime::format_rfc3339_seconds(expiration)
+    )
+}
+
 /// Whether the MFA session, if any, has less than the refresh margin left: time to ask for
 /// a new code while the role credentials last written are still valid.
 fn mfa_session_ending(session: &Session, margin: Duration) -> bool {
@@ -119,8 +159,35 @@ fn mfa_session_ending(session: &Session, margin: Duration) -> bool {
         .is_some_and(|expiry| !schedule::has_at_least(expiry, margin, SystemTime::now()))
 }
 
+/// Asks for the MFA code (when one is needed and not given) on a thread of its own, so that
+/// SIGTERM, SIGINT and SIGHUP (the terminal closed) still stop the watch while the prompt
+/// waits: a read on the runtime's only thread would block the signal handling too. `None`
+/// when a signal came first.
+async fn mfa_code_or_signal(
+    settings: &RotateSettings,
+    signals: &mut Signals,
+) -> anyhow::Result<Option<Option<(String, crate::secret::Secret)>>> {
+    if settings.mfa_serial.is_none() || settings.token_code.is_some() {
+        return rotate::mfa_code(settings).map(Some);
+    }
+    let (send, receive) = tokio::sync::oneshot::channel();
+    let asking = settings.clone();
+    // Left blocked in its read if a signal wins; the process exits without waiting for it.
+    std::thread::spawn(move || {
+        let _ = send.send(rotate::mfa_code(&asking));
+    });
+    tokio::select! {
+        code = receive => code.context("the MFA prompt ended unexpectedly")?.map(Some),
+        () = signals.any() => Ok(None),
+    }
+}
+
 /// A new MFA session needs a new code: asked on the terminal, else the watch ends (exit 5).
-async fn renew_mfa_session(settings: &RotateSettings) -> anyhow::Result<Session> {
+/// `None` when a signal stopped the prompt.
+async fn renew_mfa_session(
+    settings: &RotateSettings,
+    signals: &mut Signals,
+) -> anyhow::Result<Option<Session>> {
     eprintln!("rolecreds: the MFA session is ending; a new MFA code is needed");
     let unattended = AwsFailure::MfaRequired(
         "the MFA session has ended and there is no terminal to ask for a new code; restart \
@@ -129,9 +196,12 @@ async fn renew_mfa_session(settings: &RotateSettings) -> anyhow::Result<Session>
     );
     let mut fresh = settings.clone();
     fresh.token_code = None;
-    match rotate::mfa_code(&fresh) {
-        Ok(Some(mfa)) => Session::start_with_mfa_session(settings, mfa).await,
-        Ok(None) => Err(unattended.into()),
+    match mfa_code_or_signal(&fresh, signals).await {
+        Ok(None) => Ok(None),
+        Ok(Some(Some(mfa))) => Session::start_with_mfa_session(settings, mfa)
+            .await
+            .map(Some),
+        Ok(Some(None)) => Err(unattended.into()),
         Err(err) if err.downcast_ref::<AwsFailure>().is_some() => Err(unattended.into()),
         Err(err) => Err(err),
     }
@@ -259,6 +329,16 @@ impl Signals {
             interrupt: listen(SignalKind::interrupt())?,
             hangup: listen(SignalKind::hangup())?,
         })
+    }
+
+    /// Resolves on SIGTERM, SIGINT or SIGHUP (at a prompt, a hangup means the terminal is
+    /// gone).
+    async fn any(&mut self) {
+        tokio::select! {
+            _ = self.terminate.recv() => {}
+            _ = self.interrupt.recv() => {}
+            _ = self.hangup.recv() => {}
+        }
     }
 
     /// Resolves on SIGTERM or SIGINT.

@@ -252,6 +252,13 @@ pub fn holds_long_term_keys(contents: &[u8], profile: &ProfileName) -> bool {
     })
 }
 
+/// The value of `key` in `profile` (a plain profile name), if the text parses and has it.
+pub fn profile_value(contents: &[u8], profile: &str, key: &str) -> Option<String> {
+    let text = std::str::from_utf8(contents).ok()?;
+    let profiles = validate::parse_credentials_text(text).ok()?;
+    profiles.get_profile(profile)?.get(key).map(str::to_owned)
+}
+
 /// When the credentials in `profile` expire, by `x_security_token_expires` (or the
 /// `aws_credential_expiration` / `expiration` other tools write), if recorded and readable.
 pub fn profile_expiration(contents: &[u8], profile: &ProfileName) -> Option<std::time::SystemTime> {

@@ -120,6 +120,10 @@ enum DurationValue {
 /// Parses and checks a whole targets file; `Err` lists every problem, in line order.
 pub fn parse(text: &str, fallbacks: &Fallbacks) -> Result<Vec<Target>, Vec<Problem>> {
     let lines = LineIndex::new(text);
+    let unknown = unknown_keys(text, &lines);
+    if !unknown.is_empty() {
+        return Err(unknown);
+    }
     let raw: RawFile = toml::from_str(text).map_err(|err| {
         let line = err.span().map_or(0, |span| lines.line(span.start));
         let message = err.message().trim().replace('\n', "; ");
@@ -162,6 +166,70 @@ pub fn parse(text: &str, fallbacks: &Fallbacks) -> Result<Vec<Target>, Vec<Probl
         return Err(problems);
     }
     Ok(targets)
+}
+
+const FILE_KEYS: [&str; 2] = ["defaults", "target"];
+const OPTION_KEYS: [&str; 6] = [
+    "duration",
+    "refresh_before",
+    "external_id",
+    "session_name",
+    "source_profile",
+    "region",
+];
+const TARGET_KEYS: [&str; 10] = [
+    "profile",
+    "role_arn",
+    "account_id",
+    "role_name",
+    "duration",
+    "refresh_before",
+    "external_id",
+    "session_name",
+    "source_profile",
+    "region",
+];
+
+/// Every key the file has that rolecreds does not know, each at its line (serde stops at the
+/// first, and a file is best fixed in one go). Syntax errors are left to the full parse.
+fn unknown_keys(text: &str, lines: &LineIndex) -> Vec<Problem> {
+    use toml::de::{DeTable, DeValue};
+    let Ok(file) = DeTable::parse(text) else {
+        return Vec::new();
+    };
+    let mut problems = Vec::new();
+    let mut check = |table: &DeTable<'_>, allowed: &[&str]| {
+        for (key, _) in table.iter() {
+            let name: &str = key.get_ref();
+            if !allowed.contains(&name) {
+                let expected: Vec<String> = allowed.iter().map(|k| format!("`{k}`")).collect();
+                problems.push(Problem {
+                    line: lines.line(key.span().start),
+                    message: format!(
+                        "unknown field `{name}`, expected one of {}",
+                        expected.join(", ")
+                    ),
+                });
+            }
+        }
+    };
+    let file = file.get_ref();
+    check(file, &FILE_KEYS);
+    for (key, value) in file.iter() {
+        match (&**key.get_ref(), value.get_ref()) {
+            ("defaults", DeValue::Table(defaults)) => check(defaults, &OPTION_KEYS),
+            ("target", DeValue::Array(targets)) => {
+                for target in targets.iter() {
+                    if let DeValue::Table(target) = target.get_ref() {
+                        check(target, &TARGET_KEYS);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    problems.sort_by_key(|p| p.line);
+    problems
 }
 
 struct Checker<'a> {
@@ -434,6 +502,26 @@ mod tests {
         assert_eq!(target.duration, Duration::from_secs(1800));
         assert_eq!(target.region.as_deref(), Some("eu-west-1"));
         assert_eq!(target.source_profile.as_deref(), Some("cli"));
+    }
+
+    #[test]
+    fn every_unknown_key_is_reported_not_only_the_first() {
+        let text = format!(
+            "[defaults]\nduraton = 900\n[[target]]\nprofile = \"a\"\nrole_arn = \"{ARN}\"\n\
+             colour = \"red\"\n[[target]]\nprofile = \"b\"\nrole_arn = \"{ARN}\"\nflavour = 1\n\
+             [extra]\n"
+        );
+        let problems = parse(&text, &Fallbacks::default()).unwrap_err();
+        let shown: Vec<String> = problems.iter().map(ToString::to_string).collect();
+        assert_eq!(shown.len(), 4, "{shown:?}");
+        for (at, expected) in [
+            (0, "2: unknown field `duraton`"),
+            (1, "6: unknown field `colour`"),
+            (2, "10: unknown field `flavour`"),
+            (3, "11: unknown field `extra`"),
+        ] {
+            assert!(shown[at].starts_with(expected), "{shown:?}");
+        }
     }
 
     #[test]

@@ -11,7 +11,7 @@ use super::{
 use crate::credentials_file::CredentialsFile;
 use crate::schedule;
 use crate::settings::{FileSettings, OutputSettings};
-use crate::watch::{Signals, Wake, is_retryable};
+use crate::watch::{Signals, Wake, arrived_stale, is_retryable, stale_warning};
 use std::time::{Duration, SystemTime};
 
 /// The most a refresh is moved earlier to share a commit with another.
@@ -130,10 +130,21 @@ fn settle(
     let state = &mut states[index];
     match outcome {
         Outcome::Written(assumed, _) => {
-            state.failures = 0;
             let lifetime = assumed.duration;
             let margin = fit_margin(target.refresh_margin, lifetime);
             let expiration = assumed.credentials.expiration();
+            if arrived_stale(expiration, margin) {
+                state.failures += 1;
+                let wait = schedule::backoff(state.failures, unit);
+                let profile = target.profile.as_str();
+                eprintln!(
+                    "{}",
+                    stale_warning(Some(profile), expiration, state.failures, wait)
+                );
+                state.due = SystemTime::now() + wait;
+                return None;
+            }
+            state.failures = 0;
             state.window = window(lifetime, margin);
             state.due = schedule::refresh_at(expiration, lifetime, margin, unit);
             None
