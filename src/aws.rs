@@ -215,15 +215,32 @@ fn timeouts() -> TimeoutConfig {
 /// taking precedence over environment credentials like the CLI's `--profile`.
 async fn load_sdk_config(connection: &Connection) -> Result<SdkConfig, AwsFailure> {
     let http = http_client();
-    let region = resolve_region(connection).await?.unwrap_or_else(|| {
-        // STS and IAM are reachable through us-east-1 wherever the caller is, as in the CLI.
-        tracing::info!("no region configured; calling STS and IAM in us-east-1");
-        Region::from_static("us-east-1")
-    });
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
         .http_client(http.clone())
-        .timeout_config(timeouts())
-        .region(region.clone());
+        .timeout_config(timeouts());
+    if let Some(region) = &connection.region {
+        loader = loader.region(Region::new(region.clone()));
+    }
+    if let Some(profile) = &connection.source_profile {
+        loader = loader.profile_name(profile);
+    }
+    // Loading resolves the region (flag, AWS_REGION, the profile's, instance metadata);
+    // credentials are resolved later, on first use.
+    let config = loader.load().await;
+    let region = match config.region() {
+        // It becomes part of a host name: a region name or nothing.
+        Some(region) => {
+            crate::request_limits::check_region("the configured region", region.as_ref())
+                .map_err(AwsFailure::Invalid)?;
+            region.clone()
+        }
+        None => {
+            // STS and IAM are reachable through us-east-1 wherever the caller is, as in the CLI.
+            tracing::info!("no region configured; calling STS and IAM in us-east-1");
+            Region::from_static("us-east-1")
+        }
+    };
+    let mut builder = config.into_builder().region(region.clone());
     if let Some(profile) = &connection.source_profile {
         // The source profile may itself assume a role (a chain of role profiles): its STS
         // client needs the region too, else it fails with "missing signing region".
@@ -234,29 +251,9 @@ async fn load_sdk_config(connection: &Connection) -> Result<SdkConfig, AwsFailur
             .configure(&provider_config)
             .profile_name(profile)
             .build();
-        loader = loader.profile_name(profile).credentials_provider(provider);
+        builder = builder.credentials_provider(SharedCredentialsProvider::new(provider));
     }
-    Ok(loader.load().await)
-}
-
-/// The region: `--region` (or the role profile's), else the SDK's chain (AWS_REGION, the
-/// profile's `region`), checked to be a region name since it becomes part of a host name.
-async fn resolve_region(connection: &Connection) -> Result<Option<Region>, AwsFailure> {
-    let region = match &connection.region {
-        Some(region) => Some(Region::new(region.clone())),
-        None => {
-            let mut chain = aws_config::default_provider::region::DefaultRegionChain::builder();
-            if let Some(profile) = &connection.source_profile {
-                chain = chain.profile_name(profile);
-            }
-            chain.build().region().await
-        }
-    };
-    if let Some(region) = &region {
-        crate::request_limits::check_region("the configured region", region.as_ref())
-            .map_err(AwsFailure::Invalid)?;
-    }
-    Ok(region)
+    Ok(builder.build())
 }
 
 impl Aws {
