@@ -18,8 +18,19 @@ pub struct Rules {
     pub follow_symlink: bool,
     /// Who may own the file.
     pub owner: Owner,
-    /// Refuse a file that group or others may write, not only others.
-    pub private: bool,
+    /// Who besides the owner may write the file.
+    pub writers: Writers,
+}
+
+/// Who besides the owner may write a file rolecreds reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Writers {
+    /// Nobody (rolecreds' own files).
+    OwnerOnly,
+    /// The owner's group too (a user-private group, umask 002), never everybody.
+    NotOthers,
+    /// Anybody: the credentials file, whose mode rolecreds narrows itself when it writes.
+    Anyone,
 }
 
 /// Who may own a file.
@@ -143,7 +154,7 @@ pub fn check(path: &Path, meta: &Metadata, rules: &Rules) -> Result<(), ReadErro
             kind: describe_file_type(meta),
         });
     }
-    check_owner_and_mode(path, meta, rules.owner, rules.private)
+    check_owner_and_mode(path, meta, rules.owner, rules.writers)
 }
 
 /// Checks who owns a file or directory and who else may write it.
@@ -151,7 +162,7 @@ pub fn check_owner_and_mode(
     path: &Path,
     meta: &Metadata,
     owner: Owner,
-    private: bool,
+    writers: Writers,
 ) -> Result<(), ReadError> {
     let me = effective_uid();
     let owner_ok = match owner {
@@ -165,10 +176,14 @@ pub fn check_owner_and_mode(
             owner: meta.uid(),
         });
     }
-    let forbidden = if private { 0o022 } else { 0o002 };
+    let forbidden = match writers {
+        Writers::OwnerOnly => 0o022,
+        Writers::NotOthers => 0o002,
+        Writers::Anyone => 0,
+    };
     let mode = meta.mode() & 0o7777;
     // A sticky directory (/tmp) lets others add entries but not replace ours.
-    let sticky_dir = meta.is_dir() && mode & 0o1000 != 0 && !private;
+    let sticky_dir = meta.is_dir() && mode & 0o1000 != 0 && writers != Writers::OwnerOnly;
     if mode & forbidden != 0 && !sticky_dir {
         return Err(ReadError::Writable {
             path: path.to_owned(),
@@ -210,7 +225,7 @@ mod tests {
         max_bytes: 16,
         follow_symlink: false,
         owner: Owner::User,
-        private: true,
+        writers: Writers::OwnerOnly,
     };
 
     #[test]
@@ -261,7 +276,7 @@ mod tests {
         let err = read(&big, &followed).unwrap_err().to_string();
         assert!(err.contains("chmod go-w"), "{err}");
         let shared = Rules {
-            private: false,
+            writers: Writers::NotOthers,
             ..followed
         };
         assert!(read(&big, &shared).unwrap().is_some());

@@ -17,7 +17,7 @@
 //! - anything else is a warning and the run goes on without the cache (or replaces the bad
 //!   entry): the cache is an optimisation, never a reason to fail the consumer.
 
-use crate::checked_read::{self, Owner, Rules};
+use crate::checked_read::{self, Owner, Rules, Writers};
 use crate::credentials::TemporaryCredentials;
 use crate::credentials_file::commit::{self, parent_dir};
 use crate::credentials_file::lock::{SidecarLock, lock_exclusive};
@@ -140,7 +140,7 @@ impl Cache {
                     checked_read::describe_file_type(&meta)
                 );
             }
-            checked_read::check_owner_and_mode(path, &meta, Owner::User, true)?;
+            checked_read::check_owner_and_mode(path, &meta, Owner::User, Writers::OwnerOnly)?;
         }
         let entry = dir.join(format!("{role_label}-{}.json", &key[..16]));
         Ok(Self { dir, entry, key })
@@ -170,7 +170,7 @@ impl LockedEntry<'_> {
             max_bytes: MAX_ENTRY_BYTES,
             follow_symlink: false,
             owner: Owner::User,
-            private: true,
+            writers: Writers::OwnerOnly,
         };
         let bytes = match checked_read::read(&self.cache.entry, &rules) {
             Ok(Some((bytes, _))) => bytes,

@@ -98,7 +98,7 @@ fn read_role_profile(
         max_bytes: settings::MAX_INPUT_FILE_BYTES,
         follow_symlink: true,
         owner: checked_read::Owner::UserOrRoot,
-        private: false,
+        writers: checked_read::Writers::NotOthers,
     };
     let config = checked_read::read(&config_path, &rules)
         .map_err(|err| exit::UsageError(format!("the AWS config file: {err}")))?

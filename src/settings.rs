@@ -346,7 +346,7 @@ pub fn read_input_file(flag: &str, path: &Path, max_bytes: u64) -> Result<String
         max_bytes,
         follow_symlink: true,
         owner: checked_read::Owner::UserOrRoot,
-        private: false,
+        writers: checked_read::Writers::NotOthers,
     };
     match checked_read::read(path, &rules) {
         Ok(Some((bytes, _))) => String::from_utf8(bytes)

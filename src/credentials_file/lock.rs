@@ -101,8 +101,8 @@ pub fn open_lock_file(lock_path: &Path) -> anyhow::Result<File> {
             Err(err) => {
                 return Err(err).with_context(|| {
                     format!(
-                        "cannot create the lock file `{}`: rolecreds locks a file beside the \
-                         file it writes and needs write access to that directory",
+                        "cannot open the lock file `{}`: rolecreds locks a file beside the \
+                         file it writes and needs write access to its directory",
                         lock_path.display()
                     )
                 });

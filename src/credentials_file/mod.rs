@@ -308,7 +308,8 @@ impl CredentialsFile {
             max_bytes: MAX_FILE_BYTES,
             follow_symlink: true,
             owner: checked_read::Owner::User,
-            private: false,
+            // A mode open to others is narrowed to 0600 by the write, with a warning.
+            writers: checked_read::Writers::Anyone,
         };
         match checked_read::read(&self.target, &rules) {
             Err(checked_read::ReadError::NotOwned { owner, .. }) if self.in_home_of(owner) => {
