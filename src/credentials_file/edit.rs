@@ -1,7 +1,7 @@
 //! The lossless edit: text in, text out, only the target profile's credential lines change.
 
 use super::scan::{
-    Document, LineKind, STALE_KEY, TargetSection, UnsafeFile, WRITTEN_KEYS, is_rewritten_key, scan,
+    Document, LineKind, STALE_KEY, UnsafeFile, WRITTEN_KEYS, is_rewritten_key, scan,
 };
 use crate::credentials::TemporaryCredentials;
 use crate::profile_name::ProfileName;
@@ -53,10 +53,10 @@ pub fn plan_upsert(
     // Only the target section is rebuilt line by line; the text before and after it is
     // copied whole (at 10,000 profiles, line-by-line copying cost ~11 ms).
     let old_section = match document.target {
-        Some(section) => {
-            let range = line_offset(&document, section.header)..line_offset(&document, section.end);
+        Some(_) => {
+            let range = document.section_range();
             text.push_str(&document.text[..range.start]);
-            rewrite_section(&document, section, &values, &mut text);
+            rewrite_section(&document, &values, &mut text);
             text.push_str(&document.text[range.end..]);
             range
         }
@@ -67,30 +67,13 @@ pub fn plan_upsert(
     };
     let suffix_len = original.len() - old_section.end;
     let new_section = old_section.start..text.len() - suffix_len;
-    let kept_keys = document
-        .target
-        .map(|section| {
-            document.lines[section.header..section.end]
-                .iter()
-                .filter_map(|line| match &line.kind {
-                    LineKind::Property { key } if !is_rewritten_key(key) => Some(key.to_string()),
-                    _ => None,
-                })
-                .collect()
-        })
-        .unwrap_or_default();
+    let kept_keys = kept_keys(&document);
     let kept_section = document
-        .target
-        .map(|section| {
-            document.lines[section.header..section.end]
-                .iter()
-                .filter(|line| {
-                    !matches!(&line.kind, LineKind::Property { key } if is_rewritten_key(key))
-                })
-                .flat_map(|line| [line.content, line.ending])
-                .collect()
-        })
-        .unwrap_or_default();
+        .section_lines
+        .iter()
+        .filter(|line| !matches!(&line.kind, LineKind::Property { key } if is_rewritten_key(key)))
+        .flat_map(|line| [line.content, line.ending])
+        .collect();
     Ok(Edit {
         text,
         old_section,
@@ -100,15 +83,16 @@ pub fn plan_upsert(
     })
 }
 
-/// The byte offset where line `index` starts (the text's length past the last line): each
-/// line is a slice of the text, so its offset is the distance between their addresses.
-fn line_offset(document: &Document<'_>, index: usize) -> usize {
+/// The target profile's keys that an edit keeps (e.g. `region`).
+fn kept_keys(document: &Document<'_>) -> Vec<String> {
     document
-        .lines
-        .get(index)
-        .map_or(document.text.len(), |line| {
-            line.content.as_ptr() as usize - document.text.as_ptr() as usize
+        .section_lines
+        .iter()
+        .filter_map(|line| match &line.kind {
+            LineKind::Property { key } if !is_rewritten_key(key) => Some(key.to_string()),
+            _ => None,
         })
+        .collect()
 }
 
 /// The original text without the lines an edit of `profile` rewrites or removes, and the
@@ -123,24 +107,20 @@ pub struct Untouched {
 /// [`super::validate::confirm_edit`], which the property tests use as an oracle).
 pub fn untouched_part(original: &[u8], profile: &ProfileName) -> Result<Untouched, UnsafeFile> {
     let document = scan(original, profile)?;
-    let section = document.target.map_or(0..0, |s| s.header..s.end);
-    let mut untouched = Untouched {
-        text: String::with_capacity(original.len()),
-        profile_keys: Vec::new(),
-    };
-    for (index, line) in document.lines.iter().enumerate() {
-        if let LineKind::Property { key } = &line.kind
-            && section.contains(&index)
-        {
-            if is_rewritten_key(key) {
-                continue;
-            }
-            untouched.profile_keys.push(key.to_string());
+    let range = document.section_range();
+    let mut text = String::with_capacity(original.len());
+    text.push_str(&document.text[..range.start]);
+    for line in &document.section_lines {
+        if !matches!(&line.kind, LineKind::Property { key } if is_rewritten_key(key)) {
+            text.push_str(line.content);
+            text.push_str(line.ending);
         }
-        untouched.text.push_str(line.content);
-        untouched.text.push_str(line.ending);
     }
-    Ok(untouched)
+    text.push_str(&document.text[range.end..]);
+    Ok(Untouched {
+        text,
+        profile_keys: kept_keys(&document),
+    })
 }
 
 type KeyValues<'c> = [(&'static str, &'c str); 4];
@@ -158,16 +138,10 @@ fn values_len(values: &KeyValues<'_>) -> usize {
     values.iter().map(|(k, v)| k.len() + v.len() + 3).sum()
 }
 
-fn rewrite_section(
-    document: &Document<'_>,
-    section: TargetSection,
-    values: &KeyValues<'_>,
-    out: &mut String,
-) {
-    let insert_after = last_key_line(document, section);
+fn rewrite_section(document: &Document<'_>, values: &KeyValues<'_>, out: &mut String) {
+    let insert_after = last_key_line(document);
     let mut written = [false; 4];
-    for index in section.header..section.end {
-        let line = &document.lines[index];
+    for (index, line) in document.section_lines.iter().enumerate() {
         match &line.kind {
             LineKind::Property { key } if key == STALE_KEY => {}
             LineKind::Property { key } if WRITTEN_KEYS.contains(&key.as_ref()) => {
@@ -194,15 +168,17 @@ fn rewrite_section(
 
 /// The line after which missing keys go: the profile's last key (or its continuation lines),
 /// else its header. Comments and blank lines after it stay with whatever follows.
-fn last_key_line(document: &Document<'_>, section: TargetSection) -> usize {
-    (section.header..section.end)
-        .rev()
-        .find(|&i| {
-            let kind = &document.lines[i].kind;
+/// (An index into the section's lines; 0 is the header.)
+fn last_key_line(document: &Document<'_>) -> usize {
+    document
+        .section_lines
+        .iter()
+        .rposition(|line| {
+            let kind = &line.kind;
             let is_removed = matches!(kind, LineKind::Property { key } if key == STALE_KEY);
             !is_removed && matches!(kind, LineKind::Property { .. } | LineKind::Continuation)
         })
-        .unwrap_or(section.header)
+        .unwrap_or(0)
 }
 
 fn push_missing(
@@ -230,7 +206,7 @@ fn append_section(
 ) {
     out.push_str(document.text);
     let newline = document.newline;
-    if let Some(last) = document.lines.last() {
+    if let Some(last) = &document.last_line {
         if last.ending.is_empty() {
             out.push_str(newline);
         }

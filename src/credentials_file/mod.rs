@@ -208,15 +208,19 @@ impl LockedCredentialsFile<'_> {
         &mut self,
         entries: &[(&ProfileName, &TemporaryCredentials)],
     ) -> anyhow::Result<BatchReport> {
-        let mut text = self.contents().to_vec();
+        // The text so far: the file as read until the first edit (not copied: a large file
+        // would cost its size again), then each edit's result.
+        let mut edited: Option<Vec<u8>> = None;
         let mut changed = Vec::with_capacity(entries.len());
         for &(profile, credentials) in entries {
-            let planned = edit::plan_upsert(&text, profile, credentials)?;
-            validate::confirm_section_edit(&text, &planned, profile, credentials)?;
-            changed.push(planned.text.as_bytes() != text.as_slice());
-            text = planned.text.into_bytes();
+            let text = edited.as_deref().unwrap_or(self.contents());
+            let planned = edit::plan_upsert(text, profile, credentials)?;
+            validate::confirm_section_edit(text, &planned, profile, credentials)?;
+            changed.push(planned.text.as_bytes() != text);
+            edited = Some(planned.text.into_bytes());
         }
-        if text.as_slice() == self.contents() {
+        let text = edited.unwrap_or_default();
+        if text.as_slice() == self.contents() || entries.is_empty() {
             let narrowed_from = match &self.current {
                 Some((_, meta)) => commit::narrow_in_place(&self.file.target, meta)?,
                 None => None,
@@ -241,10 +245,7 @@ impl LockedCredentialsFile<'_> {
 /// Whether `profile` in this credentials-file text has an access key but no session token:
 /// someone's long-term keys, which a rotation must not silently replace.
 pub fn holds_long_term_keys(contents: &[u8], profile: &ProfileName) -> bool {
-    let Ok(text) = std::str::from_utf8(contents) else {
-        return false;
-    };
-    let Ok(profiles) = validate::parse_credentials_text(text) else {
+    let Some(profiles) = parse_section(contents, profile) else {
         return false;
     };
     profiles.get_profile(profile.as_str()).is_some_and(|p| {
@@ -252,18 +253,34 @@ pub fn holds_long_term_keys(contents: &[u8], profile: &ProfileName) -> bool {
     })
 }
 
+/// The profile's own section, parsed by aws-config on its own: no other section changes how
+/// a section reads (see `validate::confirm_section_edit`), and a whole-file parse would cost
+/// memory in proportion to the file (several times a 200 MB file) while the lock is held.
+/// `None` when the file has no such section or cannot be edited safely (a write would fail
+/// and say why).
+fn parse_section(
+    contents: &[u8],
+    profile: &ProfileName,
+) -> Option<aws_config::profile::ProfileSet> {
+    let document = scan::scan(contents, profile).ok()?;
+    document.target?;
+    validate::parse_credentials_text(&document.text[document.section_range()]).ok()
+}
+
 /// The value of `key` in `profile` (a plain profile name), if the text parses and has it.
 pub fn profile_value(contents: &[u8], profile: &str, key: &str) -> Option<String> {
-    let text = std::str::from_utf8(contents).ok()?;
-    let profiles = validate::parse_credentials_text(text).ok()?;
-    profiles.get_profile(profile)?.get(key).map(str::to_owned)
+    let profile = ProfileName::parse(profile).ok()?;
+    let profiles = parse_section(contents, &profile)?;
+    profiles
+        .get_profile(profile.as_str())?
+        .get(key)
+        .map(str::to_owned)
 }
 
 /// When the credentials in `profile` expire, by `x_security_token_expires` (or the
 /// `aws_credential_expiration` / `expiration` other tools write), if recorded and readable.
 pub fn profile_expiration(contents: &[u8], profile: &ProfileName) -> Option<std::time::SystemTime> {
-    let text = std::str::from_utf8(contents).ok()?;
-    let profiles = validate::parse_credentials_text(text).ok()?;
+    let profiles = parse_section(contents, profile)?;
     let found = profiles.get_profile(profile.as_str())?;
     [
         "x_security_token_expires",

@@ -26,27 +26,45 @@ const BOM: &[u8] = b"\xEF\xBB\xBF";
 const WHITESPACE: &[char] = &[' ', '\t'];
 const COMMENT: &[char] = &['#', ';'];
 
-/// The text split into lines, each with its own line ending, and where the target profile is.
+/// A scanned text: the target profile's lines (each with its own line ending) and where
+/// they are. Only those lines are kept, so scanning a file costs memory in proportion to the
+/// target section, not to the file (a 200 MB file is scanned in a few MB beyond its text).
 #[derive(Debug)]
 pub struct Document<'a> {
     /// The whole text the lines were cut from.
     pub text: &'a str,
-    pub lines: Vec<Line<'a>>,
     /// The target profile's section, if the file has one.
     pub target: Option<TargetSection>,
+    /// The target section's lines, header first (empty when there is no target section).
+    pub section_lines: Vec<Line<'a>>,
+    /// The file's last line, if it has any (appending a section looks at it).
+    pub last_line: Option<Line<'a>>,
     /// The line ending new lines get: the file's first one, LF for a file without any.
     pub newline: &'static str,
 }
 
+impl Document<'_> {
+    /// The target section's bytes in the text (empty at the end when there is none).
+    pub fn section_range(&self) -> std::ops::Range<usize> {
+        let offset = |line: &Line<'_>| line.content.as_ptr() as usize - self.text.as_ptr() as usize;
+        match (self.section_lines.first(), self.section_lines.last()) {
+            (Some(first), Some(last)) => {
+                offset(first)..offset(last) + last.content.len() + last.ending.len()
+            }
+            _ => self.text.len()..self.text.len(),
+        }
+    }
+}
+
 /// One line: its text without the ending, the ending (`""` only on a last line without one).
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Line<'a> {
     pub content: &'a str,
     pub ending: &'a str,
     pub kind: LineKind<'a>,
 }
 
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LineKind<'a> {
     Blank,
     Comment,
@@ -98,11 +116,20 @@ pub fn scan<'a>(bytes: &'a [u8], target: &ProfileName) -> Result<Document<'a>, U
     let mut scanner = Scanner::new(target);
     for (index, (content, ending)) in split_lines(text).enumerate() {
         let kind = scanner.classify(index, content)?;
-        scanner.lines.push(Line {
+        let line = Line {
             content,
             ending,
             kind,
-        });
+        };
+        if scanner
+            .current
+            .as_ref()
+            .is_some_and(|section| section.is_target)
+        {
+            scanner.section_lines.push(line.clone());
+        }
+        scanner.last_line = Some(line);
+        scanner.line_count = index + 1;
     }
     scanner.finish(text)
 }
@@ -165,7 +192,9 @@ struct CurrentSection<'a> {
 
 struct Scanner<'a, 't> {
     target: &'t ProfileName,
-    lines: Vec<Line<'a>>,
+    section_lines: Vec<Line<'a>>,
+    last_line: Option<Line<'a>>,
+    line_count: usize,
     sections: HashMap<&'a str, usize>,
     current: Option<CurrentSection<'a>>,
     target_section: Option<TargetSection>,
@@ -175,7 +204,9 @@ impl<'a, 't> Scanner<'a, 't> {
     fn new(target: &'t ProfileName) -> Self {
         Self {
             target,
-            lines: Vec::new(),
+            section_lines: Vec::new(),
+            last_line: None,
+            line_count: 0,
             sections: HashMap::new(),
             current: None,
             target_section: None,
@@ -343,15 +374,16 @@ impl<'a, 't> Scanner<'a, 't> {
     }
 
     fn finish(mut self, text: &'a str) -> Result<Document<'a>, UnsafeFile> {
-        self.close_section(self.lines.len());
+        self.close_section(self.line_count);
         let newline = match text.find('\n') {
             Some(i) if text[..i].ends_with('\r') => "\r\n",
             _ => "\n",
         };
         Ok(Document {
             text,
-            lines: self.lines,
             target: self.target_section,
+            section_lines: self.section_lines,
+            last_line: self.last_line,
             newline,
         })
     }
