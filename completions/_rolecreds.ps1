@@ -38,7 +38,7 @@ Register-ArgumentCompleter -Native -CommandName 'rolecreds' -ScriptBlock {
             [CompletionResult]::new('--policy', '--policy', [CompletionResultType]::ParameterName, 'A JSON session-policy file to narrow the session''s permissions')
             [CompletionResult]::new('--tag', '--tag', [CompletionResultType]::ParameterName, 'A session tag KEY=VALUE (repeatable)')
             [CompletionResult]::new('--mfa-serial', '--mfa-serial', [CompletionResultType]::ParameterName, 'The MFA device''s serial number or ARN, for roles that require MFA')
-            [CompletionResult]::new('--token-code', '--token-code', [CompletionResultType]::ParameterName, 'The current MFA code; without it rolecreds asks on the terminal')
+            [CompletionResult]::new('--token-code', '--token-code', [CompletionResultType]::ParameterName, 'The current MFA code, or - to read it from standard input (a code on the command line shows in `ps`); without it rolecreds asks on the terminal')
             [CompletionResult]::new('--mfa-session-duration', '--mfa-session-duration', [CompletionResultType]::ParameterName, 'With --watch and --mfa-serial: how long one MFA code lasts (an STS session the role is assumed from without asking again)')
             [CompletionResult]::new('--refresh-before', '--refresh-before', [CompletionResultType]::ParameterName, 'Refresh this long before expiry [default: 15m or half the lifetime, if smaller]')
             [CompletionResult]::new('--min-remaining', '--min-remaining', [CompletionResultType]::ParameterName, 'Do nothing if the profile''s credentials are still valid for at least this long (cron)')

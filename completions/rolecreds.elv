@@ -35,7 +35,7 @@ set edit:completion:arg-completer[rolecreds] = {|@words|
             cand --policy 'A JSON session-policy file to narrow the session''s permissions'
             cand --tag 'A session tag KEY=VALUE (repeatable)'
             cand --mfa-serial 'The MFA device''s serial number or ARN, for roles that require MFA'
-            cand --token-code 'The current MFA code; without it rolecreds asks on the terminal'
+            cand --token-code 'The current MFA code, or - to read it from standard input (a code on the command line shows in `ps`); without it rolecreds asks on the terminal'
             cand --mfa-session-duration 'With --watch and --mfa-serial: how long one MFA code lasts (an STS session the role is assumed from without asking again)'
             cand --refresh-before 'Refresh this long before expiry [default: 15m or half the lifetime, if smaller]'
             cand --min-remaining 'Do nothing if the profile''s credentials are still valid for at least this long (cron)'

@@ -41,7 +41,7 @@ complete -c rolecreds -n "__fish_rolecreds_needs_command" -l policy-arn -d 'A ma
 complete -c rolecreds -n "__fish_rolecreds_needs_command" -l policy -d 'A JSON session-policy file to narrow the session\'s permissions' -r -F
 complete -c rolecreds -n "__fish_rolecreds_needs_command" -l tag -d 'A session tag KEY=VALUE (repeatable)' -r
 complete -c rolecreds -n "__fish_rolecreds_needs_command" -l mfa-serial -d 'The MFA device\'s serial number or ARN, for roles that require MFA' -r
-complete -c rolecreds -n "__fish_rolecreds_needs_command" -l token-code -d 'The current MFA code; without it rolecreds asks on the terminal' -r
+complete -c rolecreds -n "__fish_rolecreds_needs_command" -l token-code -d 'The current MFA code, or - to read it from standard input (a code on the command line shows in `ps`); without it rolecreds asks on the terminal' -r
 complete -c rolecreds -n "__fish_rolecreds_needs_command" -l mfa-session-duration -d 'With --watch and --mfa-serial: how long one MFA code lasts (an STS session the role is assumed from without asking again)' -r
 complete -c rolecreds -n "__fish_rolecreds_needs_command" -l refresh-before -d 'Refresh this long before expiry [default: 15m or half the lifetime, if smaller]' -r
 complete -c rolecreds -n "__fish_rolecreds_needs_command" -l min-remaining -d 'Do nothing if the profile\'s credentials are still valid for at least this long (cron)' -r

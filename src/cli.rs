@@ -117,7 +117,8 @@ pub struct RotateArgs {
     #[arg(long, value_name = "ARN", help_heading = "AssumeRole")]
     pub mfa_serial: Option<String>,
 
-    /// The current MFA code; without it rolecreds asks on the terminal
+    /// The current MFA code, or - to read it from standard input (a code on the command line
+    /// shows in `ps`); without it rolecreds asks on the terminal
     #[arg(
         long,
         value_name = "CODE",
