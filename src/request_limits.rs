@@ -85,15 +85,14 @@ pub fn check_policy_arns(arns: &[String]) -> Result<(), String> {
 }
 
 fn is_policy_arn(arn: &str) -> bool {
-    let mut fields = arn.splitn(6, ':');
-    let (Some("arn"), Some(partition), Some("iam"), Some(""), Some(account), Some(resource)) = (
-        fields.next(),
-        fields.next(),
-        fields.next(),
-        fields.next(),
-        fields.next(),
-        fields.next(),
-    ) else {
+    let Some(crate::role::ArnFields {
+        partition,
+        service: "iam",
+        region: "",
+        account,
+        resource,
+    }) = crate::role::ArnFields::split(arn)
+    else {
         return false;
     };
     let partition_ok = partition == "aws"

@@ -14,6 +14,33 @@ pub struct RoleArn {
 
 const PARTITIONS: [&str; 3] = ["aws", "aws-cn", "aws-us-gov"];
 
+/// The fields of `arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ArnFields<'a> {
+    pub partition: &'a str,
+    pub service: &'a str,
+    pub region: &'a str,
+    pub account: &'a str,
+    pub resource: &'a str,
+}
+
+impl<'a> ArnFields<'a> {
+    /// Splits an ARN into its fields; `None` unless it starts `arn:` and has all six.
+    pub fn split(arn: &'a str) -> Option<Self> {
+        let mut fields = arn.splitn(6, ':');
+        if fields.next()? != "arn" {
+            return None;
+        }
+        Some(Self {
+            partition: fields.next()?,
+            service: fields.next()?,
+            region: fields.next()?,
+            account: fields.next()?,
+            resource: fields.next()?,
+        })
+    }
+}
+
 impl RoleArn {
     /// `arn:aws:iam::{account}:role/{name}` from `--account-id` and `--role-name`.
     pub fn from_parts(account_id: &str, role_name: &str) -> Result<Self, String> {
@@ -35,15 +62,14 @@ impl RoleArn {
                 "invalid --role-arn {arn:?}: {why}; expected arn:aws:iam::123456789012:role/NAME"
             )
         };
-        let mut fields = arn.splitn(6, ':');
-        let (Some("arn"), Some(partition), Some(service), Some(region), Some(account), Some(rest)) = (
-            fields.next(),
-            fields.next(),
-            fields.next(),
-            fields.next(),
-            fields.next(),
-            fields.next(),
-        ) else {
+        let Some(ArnFields {
+            partition,
+            service,
+            region,
+            account,
+            resource: rest,
+        }) = ArnFields::split(arn)
+        else {
             return Err(invalid("it does not have the six ARN fields"));
         };
         if !PARTITIONS.contains(&partition) {

@@ -14,9 +14,6 @@
 //! its request log does not name actions. Watchers are started with `--duration 900
 //! --refresh-before 895s` where a test needs refreshes about every 5 s, and with the default
 //! 1 h session where only a signal may explain a new key.
-//!
-//! `watch_stays_responsive_while_the_endpoint_hangs` is ignored: it documents a known bug (a
-//! hung endpoint hangs the watcher); run it with `cargo nextest run --run-ignored all`.
 
 mod emulator;
 

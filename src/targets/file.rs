@@ -177,18 +177,8 @@ const OPTION_KEYS: [&str; 6] = [
     "source_profile",
     "region",
 ];
-const TARGET_KEYS: [&str; 10] = [
-    "profile",
-    "role_arn",
-    "account_id",
-    "role_name",
-    "duration",
-    "refresh_before",
-    "external_id",
-    "session_name",
-    "source_profile",
-    "region",
-];
+/// A target takes these besides every [`OPTION_KEYS`] one.
+const TARGET_ONLY_KEYS: [&str; 4] = ["profile", "role_arn", "account_id", "role_name"];
 
 /// Every key the file has that rolecreds does not know, each at its line (serde stops at the
 /// first, and a file is best fixed in one go). Syntax errors are left to the full parse.
@@ -198,7 +188,8 @@ fn unknown_keys(text: &str, lines: &LineIndex) -> Vec<Problem> {
         return Vec::new();
     };
     let mut problems = Vec::new();
-    let mut check = |table: &DeTable<'_>, allowed: &[&str]| {
+    let mut check = |table: &DeTable<'_>, allowed: &[&[&str]]| {
+        let allowed: Vec<&str> = allowed.concat();
         for (key, _) in table.iter() {
             let name: &str = key.get_ref();
             if !allowed.contains(&name) {
@@ -214,14 +205,14 @@ fn unknown_keys(text: &str, lines: &LineIndex) -> Vec<Problem> {
         }
     };
     let file = file.get_ref();
-    check(file, &FILE_KEYS);
+    check(file, &[&FILE_KEYS]);
     for (key, value) in file.iter() {
         match (&**key.get_ref(), value.get_ref()) {
-            ("defaults", DeValue::Table(defaults)) => check(defaults, &OPTION_KEYS),
+            ("defaults", DeValue::Table(defaults)) => check(defaults, &[&OPTION_KEYS]),
             ("target", DeValue::Array(targets)) => {
                 for target in targets.iter() {
                     if let DeValue::Table(target) = target.get_ref() {
-                        check(target, &TARGET_KEYS);
+                        check(target, &[&TARGET_ONLY_KEYS, &OPTION_KEYS]);
                     }
                 }
             }
