@@ -61,21 +61,7 @@ impl Run {
         let input = logs.path().join("stdin");
         std::fs::write(&input, stdin.unwrap_or_default()).expect("write stdin file");
         let mut command: Command = sandbox.rolecreds();
-        #[cfg(target_os = "linux")]
-        {
-            use std::os::unix::process::CommandExt as _;
-            // If the test process dies without unwinding, the kernel kills rolecreds too
-            // (a watcher would otherwise run on, orphaned).
-            // SAFETY: prctl is async-signal-safe and touches no memory of the parent.
-            unsafe {
-                command.pre_exec(|| {
-                    if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) == -1 {
-                        return Err(std::io::Error::last_os_error());
-                    }
-                    Ok(())
-                });
-            }
-        }
+        emulator::die_with_parent(&mut command);
         let child = command
             .args(args)
             .stdin(std::fs::File::open(&input).expect("open stdin file"))

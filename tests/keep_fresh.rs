@@ -64,21 +64,8 @@ impl Watcher {
         let logs = tempfile::tempdir().expect("temp dir for the watcher's output");
         let stdout = logs.path().join("stdout");
         let stderr = logs.path().join("stderr");
-        #[cfg(target_os = "linux")]
-        {
-            use std::os::unix::process::CommandExt as _;
-            // A watcher runs until told to stop: if the test process dies without unwinding,
-            // the kernel kills the watcher too (the test thread outlives it otherwise).
-            // SAFETY: prctl is async-signal-safe and touches no memory of the parent.
-            unsafe {
-                command.pre_exec(|| {
-                    if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) == -1 {
-                        return Err(std::io::Error::last_os_error());
-                    }
-                    Ok(())
-                });
-            }
-        }
+        // A watcher runs until told to stop: it must not outlive a test that died.
+        emulator::die_with_parent(&mut command);
         let child = command
             .args(args)
             .stdin(Stdio::null())

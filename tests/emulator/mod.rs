@@ -48,6 +48,25 @@ pub const ROLE_NO_TRUST_ARN: &str = "arn:aws:iam::123456789012:role/no_trust";
 const START_TIMEOUT: Duration = Duration::from_secs(30);
 const START_ATTEMPTS: usize = 3;
 
+/// Makes the process `command` starts die with the test (SIGKILL when the spawning thread
+/// ends): if the test process dies without unwinding (nextest timeout, SIGKILL), a server or
+/// watcher it started must not run on orphaned.
+pub fn die_with_parent(command: &mut Command) {
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::unix::process::CommandExt as _;
+        // SAFETY: prctl is async-signal-safe and touches no memory of the parent.
+        unsafe {
+            command.pre_exec(|| {
+                if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) == -1 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                Ok(())
+            });
+        }
+    }
+}
+
 /// Path of a program inside the test virtualenv (`.venv-test/bin/NAME`).
 pub fn venv_bin(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -109,22 +128,8 @@ impl Moto {
     fn spawn(program: &Path, port: u16) -> Result<(Child, u16, tempfile::NamedTempFile), String> {
         let log = tempfile::NamedTempFile::new().expect("temp file for moto's log");
         let mut command = Command::new(program);
-        #[cfg(target_os = "linux")]
-        {
-            use std::os::unix::process::CommandExt as _;
-            // If the test process dies without unwinding (nextest timeout, SIGKILL), the
-            // kernel kills moto too instead of leaving it orphaned. The signal follows the
-            // spawning thread, so start Moto on the thread that uses it (as tests do).
-            // SAFETY: prctl is async-signal-safe and touches no memory of the parent.
-            unsafe {
-                command.pre_exec(|| {
-                    if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) == -1 {
-                        return Err(std::io::Error::last_os_error());
-                    }
-                    Ok(())
-                });
-            }
-        }
+        // The signal follows the spawning thread, so start Moto on the thread that uses it.
+        die_with_parent(&mut command);
         let mut child = command
             .args(["-H", "127.0.0.1", "-p", &port.to_string()])
             .env_clear()
