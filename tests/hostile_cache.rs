@@ -253,6 +253,8 @@ struct Measured {
 }
 
 /// Runs `cmd` like [`run`], reaping it with wait4 to learn its peak memory.
+// The child is reaped by wait4, which clippy does not count as a wait.
+#[allow(clippy::zombie_processes)]
 fn run_measured(mut cmd: Command, deadline: Duration) -> Measured {
     cmd.stdin(Stdio::null())
         .stdout(Stdio::piped())
