@@ -7,9 +7,9 @@
 //!
 //! Every run is against a closed endpoint ([`emulator::Sandbox::offline`]): a run that passes
 //! every local check fails with exit 6 (network), so exit 2 or 4 proves a check ran before
-//! any network call. Every run has a 10 s deadline and fails as hung past it; runs that read
-//! `/dev/zero` get a 2 GiB address-space limit, so a blow-up aborts instead of eating the
-//! machine.
+//! any network call. Every run has a 10 s deadline and fails as hung past it; runs that may
+//! read `/dev/zero` get a 2 GiB address-space limit, so a blow-up fails fast instead of eating
+//! the machine, and must peak under 100 MiB of resident memory.
 
 mod emulator;
 mod support;
@@ -80,7 +80,8 @@ fn run_in<S: AsRef<std::ffi::OsStr> + std::fmt::Debug>(
     run_command(cmd, stdin)
 }
 
-/// Like [`run_in`], under [`MEMORY_LIMIT`]: for runs that may read `/dev/zero`.
+/// Like [`run_in`], under [`MEMORY_LIMIT`], for runs that may read `/dev/zero`; also fails
+/// if the run's peak resident memory reached 100 MiB (it read the endless file).
 fn run_limited<S: AsRef<std::ffi::OsStr> + std::fmt::Debug>(
     sandbox: &Sandbox,
     args: &[S],
@@ -101,7 +102,61 @@ fn run_limited<S: AsRef<std::ffi::OsStr> + std::fmt::Debug>(
             Ok(())
         });
     }
-    run_command(cmd, "")
+    let (output, max_rss_kib) = run_measured(cmd);
+    assert!(
+        max_rss_kib < 100 * 1024,
+        "peak RSS {max_rss_kib} KiB: the endless file was read; stderr:\n{}",
+        stderr(&output)
+    );
+    output
+}
+
+/// Runs `cmd` with stdin closed, reaping it with wait4 to learn its peak resident memory
+/// (KiB); kills it and fails as hung after [`HANG_DEADLINE`].
+// The child is reaped by wait4, which clippy does not count as a wait.
+#[allow(clippy::zombie_processes)]
+fn run_measured(mut cmd: Command) -> (Output, i64) {
+    use std::io::Read as _;
+    use std::os::unix::process::ExitStatusExt as _;
+    cmd.stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn().expect("start rolecreds");
+    let pid = libc::pid_t::try_from(child.id()).expect("pid fits pid_t");
+    // Drained on threads: a child blocked on a full pipe would look hung.
+    let drain = |mut pipe: Box<dyn std::io::Read + Send>| {
+        std::thread::spawn(move || {
+            let mut bytes = Vec::new();
+            let _ = pipe.read_to_end(&mut bytes);
+            bytes
+        })
+    };
+    let stdout = drain(Box::new(child.stdout.take().unwrap()));
+    let stderr = drain(Box::new(child.stderr.take().unwrap()));
+    let started = std::time::Instant::now();
+    let (status, usage) = loop {
+        let mut status = 0;
+        // SAFETY: an all-zero rusage is a valid value for wait4 to overwrite.
+        let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+        // SAFETY: pid is our own unreaped child; status and usage are valid for writes.
+        let reaped = unsafe { libc::wait4(pid, &mut status, libc::WNOHANG, &mut usage) };
+        assert!(reaped >= 0, "wait4: {}", std::io::Error::last_os_error());
+        if reaped == pid {
+            break (status, usage);
+        }
+        if started.elapsed() >= HANG_DEADLINE {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("rolecreds still ran after {HANG_DEADLINE:?}: it hung");
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    let output = Output {
+        status: std::process::ExitStatus::from_raw(status),
+        stdout: stdout.join().unwrap(),
+        stderr: stderr.join().unwrap(),
+    };
+    (output, usage.ru_maxrss)
 }
 
 /// Asserts that the run got past every local check: exit 6, the closed endpoint refused it.
