@@ -143,3 +143,54 @@ fn a_bad_role_profile_is_refused_before_any_network_call() {
         assert_eq!(std::fs::read(sandbox.credentials_file()).unwrap(), before);
     }
 }
+
+/// A role profile whose source is another role profile (outer → inner → alice's keys): the
+/// SDK follows the chain in the region AWS_REGION names, with no `--region` and no region in
+/// the config. moto's trust checks would refuse the second hop (the trust policy names alice,
+/// not inner's session), so auth enforcement is off.
+#[test]
+fn a_chain_of_two_role_profiles_works_with_aws_region() {
+    let moto = Moto::start();
+    moto.set_auth_enforced(false);
+    let mut sandbox = moto.sandbox();
+    sandbox
+        .remove("AWS_ACCESS_KEY_ID")
+        .remove("AWS_SECRET_ACCESS_KEY")
+        .set("AWS_REGION", emulator::REGION);
+    let config = format!(
+        "[profile outer]\nrole_arn = {ROLE_DNS_EDITOR_ARN}\nsource_profile = inner\n\n\
+         [profile inner]\nrole_arn = {}\nsource_profile = alice\n",
+        emulator::ROLE_TEAM_X_ARN
+    );
+    seed_files(&sandbox, &moto, &config);
+    let output = sandbox
+        .rolecreds()
+        .args(["--from-profile", "outer", "--profile-name", "out"])
+        .args(["--output", "json"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(report["profile"], "out", "{report}");
+    assert_eq!(report["role_arn"], ROLE_DNS_EDITOR_ARN, "{report}");
+    let text = std::fs::read_to_string(sandbox.credentials_file()).unwrap();
+    let profiles = rolecreds::credentials_file::validate::parse_credentials_text(&text).unwrap();
+    let out = profiles
+        .get_profile("out")
+        .unwrap_or_else(|| panic!("no [out] profile:\n{text}"));
+    assert!(
+        out.get("aws_session_token").is_some_and(|t| !t.is_empty()),
+        "[out] has no session token:\n{text}"
+    );
+    // The written keys are a dns_editor session (moto resolves them with auth off too).
+    // Not counted through /moto-api/data.json: moto answers it with a 500 once iam:GetUser
+    // was called with a session key, which naming this session may do.
+    let caller = sandbox
+        .aws_cli_caller_arn("out")
+        .unwrap_or_else(|e| panic!("the AWS CLI cannot use [out]: {e}"));
+    assert!(
+        caller.starts_with("arn:aws:sts::123456789012:assumed-role/dns_editor/"),
+        "{caller}"
+    );
+}

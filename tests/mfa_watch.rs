@@ -107,3 +107,153 @@ fn an_ending_mfa_session_without_a_terminal_is_exit_5() {
         "the first write happened"
     );
 }
+
+/// A pseudo-terminal pair: the test holds the master, the watcher gets the slave.
+fn open_pty() -> (std::os::fd::OwnedFd, std::os::fd::OwnedFd) {
+    use std::os::fd::FromRawFd as _;
+    let (mut master, mut slave) = (-1, -1);
+    // SAFETY: openpty writes two fds into the given ints; null name, termios and winsize
+    // pointers are allowed.
+    let result = unsafe {
+        libc::openpty(
+            &mut master,
+            &mut slave,
+            std::ptr::null_mut(),
+            std::ptr::null(),
+            std::ptr::null(),
+        )
+    };
+    assert_eq!(result, 0, "openpty: {}", std::io::Error::last_os_error());
+    // SAFETY: both fds were just opened and are owned by nothing else. The master is
+    // non-blocking (polled with a deadline) and not inherited by the watcher.
+    unsafe {
+        assert_eq!(
+            libc::fcntl(master, libc::F_SETFL, libc::O_NONBLOCK),
+            0,
+            "fcntl"
+        );
+        assert_eq!(
+            libc::fcntl(master, libc::F_SETFD, libc::FD_CLOEXEC),
+            0,
+            "fcntl"
+        );
+        (
+            std::os::fd::OwnedFd::from_raw_fd(master),
+            std::os::fd::OwnedFd::from_raw_fd(slave),
+        )
+    }
+}
+
+/// Reads the pty master until `needle` shows up; everything read if it does, `Err` with what
+/// was read if the watcher exits or `timeout` passes first.
+fn read_until(
+    master: &std::os::fd::OwnedFd,
+    needle: &str,
+    timeout: Duration,
+) -> Result<String, String> {
+    use std::io::Read as _;
+    let mut file = std::fs::File::from(master.try_clone().expect("dup the pty master"));
+    let mut seen = Vec::new();
+    let started = Instant::now();
+    let mut buffer = [0u8; 4096];
+    while started.elapsed() < timeout {
+        match file.read(&mut buffer) {
+            Ok(0) => break,
+            Ok(n) => seen.extend_from_slice(&buffer[..n]),
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            // EIO: every slave fd is closed, the watcher has exited.
+            Err(_) => break,
+        }
+        if String::from_utf8_lossy(&seen).contains(needle) {
+            return Ok(String::from_utf8_lossy(&seen).into_owned());
+        }
+    }
+    Err(String::from_utf8_lossy(&seen).into_owned())
+}
+
+/// Starts `--watch` with an MFA role on a real terminal (its own session, the pty as its
+/// controlling terminal), waits for the MFA prompt, sends `signal`, and expects exit 0 within
+/// 3 s: a watcher blocked reading the code must still stop when asked.
+fn signal_at_the_mfa_prompt(sandbox: &emulator::Sandbox, signal: libc::c_int) {
+    use std::os::unix::process::CommandExt as _;
+    let (master, slave) = open_pty();
+    let mut command = sandbox.rolecreds();
+    command
+        .args(["--watch", "--role-arn", ROLE_DNS_EDITOR_ARN])
+        .args(["--profile-name", "m", "--mfa-serial", MFA_SERIAL])
+        .stdin(Stdio::from(slave.try_clone().unwrap()))
+        .stdout(Stdio::from(slave.try_clone().unwrap()))
+        .stderr(Stdio::from(slave));
+    // SAFETY: setsid and ioctl are async-signal-safe and touch no memory of the parent.
+    unsafe {
+        command.pre_exec(|| {
+            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) == -1
+                || libc::setsid() == -1
+                || libc::ioctl(0, libc::TIOCSCTTY, 0) == -1
+            {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let mut child = command.spawn().unwrap();
+    // The parent's copies of the slave go with the command, so the master sees EIO on exit.
+    drop(command);
+    let shown = read_until(&master, "MFA code for", Duration::from_secs(20));
+    let reap = |child: &mut std::process::Child| {
+        let _ = child.kill();
+        let _ = child.wait();
+    };
+    if let Err(seen) = shown {
+        reap(&mut child);
+        panic!("no MFA prompt on the terminal within 20 s; it showed: {seen:?}");
+    }
+    let pid = libc::pid_t::try_from(child.id()).unwrap();
+    // SAFETY: kill(2) with the pid of our own unreaped child.
+    assert_eq!(unsafe { libc::kill(pid, signal) }, 0, "kill");
+    let signalled = Instant::now();
+    while signalled.elapsed() < Duration::from_secs(3) {
+        if let Some(status) = child.try_wait().unwrap() {
+            // For the failure message: what the terminal showed (no NUL ever comes, so this
+            // reads whatever is left for 200 ms).
+            let rest = read_until(&master, "\u{0}", Duration::from_millis(200))
+                .unwrap_or_else(|seen| seen);
+            assert_eq!(
+                status.code(),
+                Some(0),
+                "signal {signal} at the MFA prompt should end the watch with exit 0 \
+                 ({status}); terminal: {rest:?}"
+            );
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    reap(&mut child);
+    panic!("signal {signal} at the MFA prompt: still running 3 s later (it hung)");
+}
+
+#[test]
+fn signals_stop_the_watch_at_the_mfa_prompt() {
+    let moto = Moto::start();
+    moto.set_auth_enforced(false);
+    let sandbox = moto.sandbox();
+    let mut failures = Vec::new();
+    for signal in [libc::SIGTERM, libc::SIGINT, libc::SIGHUP] {
+        // Each signal gets a fresh watcher; all three are tried before the test fails.
+        let outcome = std::panic::catch_unwind(|| signal_at_the_mfa_prompt(&sandbox, signal));
+        if let Err(panic) = outcome {
+            let message = panic
+                .downcast_ref::<String>()
+                .cloned()
+                .unwrap_or_else(|| format!("{panic:?}"));
+            failures.push(message);
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    assert!(
+        access_key(&sandbox.credentials_file()).is_none(),
+        "nothing may be written without a code"
+    );
+}
