@@ -12,18 +12,13 @@ mod emulator;
 mod support;
 
 use emulator::{Moto, ROLE_DNS_EDITOR_ARN, Sandbox};
-use std::collections::BTreeSet;
-use std::ffi::CString;
 use std::fs;
-use std::io::Read as _;
-use std::os::unix::ffi::OsStrExt as _;
 use std::os::unix::fs::{MetadataExt as _, symlink};
-use std::os::unix::process::{CommandExt as _, ExitStatusExt as _};
+use std::os::unix::process::CommandExt as _;
 use std::path::{Path, PathBuf};
-use std::process::{Command, ExitStatus, Output, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::{Duration, Instant};
-use support::stderr;
+use std::process::{Command, Output, Stdio};
+use std::time::Duration;
+use support::{TestUser, mkfifo, run_measured, stderr};
 
 /// How long a run may take where a hostile cache entry could make it hang.
 const HANG_DEADLINE: Duration = Duration::from_secs(10);
@@ -138,35 +133,7 @@ fn json_files(dir: &Path) -> Vec<PathBuf> {
 /// Asserts exit 0 and that stdout is exactly one Version 1 credential_process document;
 /// returns it.
 fn document(output: &Output) -> serde_json::Value {
-    let out = String::from_utf8_lossy(&output.stdout);
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "stdout {out:?}, stderr:\n{}",
-        stderr(output)
-    );
-    assert_eq!(out.lines().count(), 1, "one line on stdout: {out:?}");
-    let doc: serde_json::Value = serde_json::from_str(&out)
-        .unwrap_or_else(|e| panic!("stdout is not one JSON document ({e}): {out:?}"));
-    let fields: BTreeSet<&str> = doc
-        .as_object()
-        .expect("a JSON object")
-        .keys()
-        .map(String::as_str)
-        .collect();
-    assert_eq!(
-        fields,
-        BTreeSet::from([
-            "AccessKeyId",
-            "Expiration",
-            "SecretAccessKey",
-            "SessionToken",
-            "Version"
-        ]),
-        "{out}"
-    );
-    assert_eq!(doc["Version"], 1, "{out}");
-    doc
+    emulator::process_document(output)
 }
 
 /// Asserts that stderr holds exactly one `rolecreds: warning:` line and that it contains
@@ -185,118 +152,6 @@ fn assert_one_warning(output: &Output, needles: &[&str]) {
         );
     }
     assert!(!err.contains("rolecreds: error:"), "{err}");
-}
-
-/// A second local user, created for this test and removed when dropped. The name carries the
-/// process id and a counter: nextest runs tests in parallel processes.
-struct TestUser {
-    name: String,
-    uid: u32,
-    gid: u32,
-}
-
-impl TestUser {
-    fn create() -> TestUser {
-        static COUNTER: AtomicUsize = AtomicUsize::new(0);
-        let name = format!(
-            "rctest{}c{}",
-            std::process::id(),
-            COUNTER.fetch_add(1, Ordering::SeqCst)
-        );
-        // Parallel useradd runs contend for /etc/passwd's lock (exit 10): retry a few times.
-        let mut last = String::new();
-        for _ in 0..20 {
-            let output = Command::new("useradd")
-                .args(["--no-create-home", "--shell", "/usr/sbin/nologin", &name])
-                .output()
-                .expect("run useradd");
-            if output.status.success() {
-                let id = |flag: &str| -> u32 {
-                    let out = Command::new("id").args([flag, &name]).output().expect("id");
-                    assert!(out.status.success(), "id {flag} {name}: {}", stderr(&out));
-                    String::from_utf8_lossy(&out.stdout)
-                        .trim()
-                        .parse()
-                        .expect("a number")
-                };
-                let (uid, gid) = (id("-u"), id("-g"));
-                return TestUser { name, uid, gid };
-            }
-            last = format!("{}: {}", output.status, stderr(&output));
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        panic!("useradd {name} failed: {last}");
-    }
-
-    fn chown(&self, path: &Path) {
-        std::os::unix::fs::lchown(path, Some(self.uid), Some(self.gid)).expect("chown");
-    }
-}
-
-impl Drop for TestUser {
-    fn drop(&mut self) {
-        let _ = Command::new("userdel").arg(&self.name).output();
-    }
-}
-
-fn mkfifo(path: &Path) {
-    let c_path = CString::new(path.as_os_str().as_bytes()).expect("no NUL in the path");
-    // SAFETY: c_path is a valid NUL-terminated string for the duration of the call.
-    let result = unsafe { libc::mkfifo(c_path.as_ptr(), 0o600) };
-    assert_eq!(result, 0, "mkfifo: {}", std::io::Error::last_os_error());
-}
-
-/// A finished run and its peak resident set size in KiB (from wait4's rusage).
-struct Measured {
-    output: Output,
-    max_rss_kib: i64,
-}
-
-/// Runs `cmd` like [`run`], reaping it with wait4 to learn its peak memory.
-// The child is reaped by wait4, which clippy does not count as a wait.
-#[allow(clippy::zombie_processes)]
-fn run_measured(mut cmd: Command, deadline: Duration) -> Measured {
-    cmd.stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let mut child = cmd.spawn().expect("start rolecreds");
-    let pid = libc::pid_t::try_from(child.id()).expect("pid fits pid_t");
-    // Drained on threads: a child blocked on a full pipe would look hung.
-    let drain = |mut pipe: Box<dyn std::io::Read + Send>| {
-        std::thread::spawn(move || {
-            let mut bytes = Vec::new();
-            let _ = pipe.read_to_end(&mut bytes);
-            bytes
-        })
-    };
-    let stdout = drain(Box::new(child.stdout.take().unwrap()));
-    let stderr = drain(Box::new(child.stderr.take().unwrap()));
-    let started = Instant::now();
-    let (status, usage) = loop {
-        let mut status = 0;
-        // SAFETY: an all-zero rusage is a valid value for wait4 to overwrite.
-        let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-        // SAFETY: pid is our own unreaped child; status and usage are valid for writes.
-        let reaped = unsafe { libc::wait4(pid, &mut status, libc::WNOHANG, &mut usage) };
-        assert!(reaped >= 0, "wait4: {}", std::io::Error::last_os_error());
-        if reaped == pid {
-            break (status, usage);
-        }
-        if started.elapsed() >= deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("rolecreds still ran after {deadline:?}: it hung");
-        }
-        std::thread::sleep(Duration::from_millis(5));
-    };
-    Measured {
-        output: Output {
-            status: ExitStatus::from_raw(status),
-            stdout: stdout.join().unwrap(),
-            stderr: stderr.join().unwrap(),
-        },
-        max_rss_kib: usage.ru_maxrss,
-    }
 }
 
 // ---------------------------------------------------------------------------------------

@@ -15,16 +15,16 @@ mod emulator;
 mod support;
 
 use emulator::{ROLE_DNS_EDITOR_ARN, Sandbox};
-use std::ffi::CString;
 use std::fs;
-use std::os::unix::ffi::OsStrExt as _;
 use std::os::unix::fs::{FileTypeExt as _, MetadataExt as _, symlink};
 use std::os::unix::process::CommandExt as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
-use support::{Creds, assert_error, assert_success, stderr, write_file};
+use support::{
+    Creds, Measured, TestUser, assert_error, assert_success, mkfifo, run_measured, stderr,
+    write_file,
+};
 
 /// How long any run here may take before the test calls it hung.
 const HANG_DEADLINE: Duration = Duration::from_secs(10);
@@ -102,61 +102,16 @@ fn run_limited<S: AsRef<std::ffi::OsStr> + std::fmt::Debug>(
             Ok(())
         });
     }
-    let (output, max_rss_kib) = run_measured(cmd);
+    let Measured {
+        output,
+        max_rss_kib,
+    } = run_measured(cmd, HANG_DEADLINE);
     assert!(
         max_rss_kib < 100 * 1024,
         "peak RSS {max_rss_kib} KiB: the endless file was read; stderr:\n{}",
         stderr(&output)
     );
     output
-}
-
-/// Runs `cmd` with stdin closed, reaping it with wait4 to learn its peak resident memory
-/// (KiB); kills it and fails as hung after [`HANG_DEADLINE`].
-// The child is reaped by wait4, which clippy does not count as a wait.
-#[allow(clippy::zombie_processes)]
-fn run_measured(mut cmd: Command) -> (Output, i64) {
-    use std::io::Read as _;
-    use std::os::unix::process::ExitStatusExt as _;
-    cmd.stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let mut child = cmd.spawn().expect("start rolecreds");
-    let pid = libc::pid_t::try_from(child.id()).expect("pid fits pid_t");
-    // Drained on threads: a child blocked on a full pipe would look hung.
-    let drain = |mut pipe: Box<dyn std::io::Read + Send>| {
-        std::thread::spawn(move || {
-            let mut bytes = Vec::new();
-            let _ = pipe.read_to_end(&mut bytes);
-            bytes
-        })
-    };
-    let stdout = drain(Box::new(child.stdout.take().unwrap()));
-    let stderr = drain(Box::new(child.stderr.take().unwrap()));
-    let started = std::time::Instant::now();
-    let (status, usage) = loop {
-        let mut status = 0;
-        // SAFETY: an all-zero rusage is a valid value for wait4 to overwrite.
-        let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-        // SAFETY: pid is our own unreaped child; status and usage are valid for writes.
-        let reaped = unsafe { libc::wait4(pid, &mut status, libc::WNOHANG, &mut usage) };
-        assert!(reaped >= 0, "wait4: {}", std::io::Error::last_os_error());
-        if reaped == pid {
-            break (status, usage);
-        }
-        if started.elapsed() >= HANG_DEADLINE {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("rolecreds still ran after {HANG_DEADLINE:?}: it hung");
-        }
-        std::thread::sleep(Duration::from_millis(5));
-    };
-    let output = Output {
-        status: std::process::ExitStatus::from_raw(status),
-        stdout: stdout.join().unwrap(),
-        stderr: stderr.join().unwrap(),
-    };
-    (output, usage.ru_maxrss)
 }
 
 /// Asserts that the run got past every local check: exit 6, the closed endpoint refused it.
@@ -166,20 +121,6 @@ fn assert_reached_the_network(output: &Output) {
         Some(6),
         "expected exit 6 (the closed endpoint) after every local check passed; stderr:\n{}",
         stderr(output)
-    );
-}
-
-/// Creates a FIFO at `path`.
-fn mkfifo(path: &Path) {
-    let c_path = CString::new(path.as_os_str().as_bytes()).expect("no NUL in the path");
-    // SAFETY: c_path is a valid NUL-terminated string for the duration of the call.
-    let result = unsafe { libc::mkfifo(c_path.as_ptr(), 0o600) };
-    assert_eq!(
-        result,
-        0,
-        "mkfifo {}: {}",
-        path.display(),
-        std::io::Error::last_os_error()
     );
 }
 
@@ -209,58 +150,6 @@ fn lock_path(sandbox: &Sandbox) -> PathBuf {
     sandbox
         .credentials_file()
         .with_file_name(".credentials.rolecreds.lock")
-}
-
-/// A second local user, created for this test and removed when dropped. The name carries the
-/// process id and a counter: nextest runs tests in parallel processes.
-struct TestUser {
-    name: String,
-    uid: u32,
-    gid: u32,
-}
-
-impl TestUser {
-    fn create() -> TestUser {
-        static COUNTER: AtomicUsize = AtomicUsize::new(0);
-        let name = format!(
-            "rctest{}x{}",
-            std::process::id(),
-            COUNTER.fetch_add(1, Ordering::SeqCst)
-        );
-        // Parallel useradd runs contend for /etc/passwd's lock (exit 10): retry a few times.
-        let mut last = String::new();
-        for _ in 0..20 {
-            let output = Command::new("useradd")
-                .args(["--no-create-home", "--shell", "/usr/sbin/nologin", &name])
-                .output()
-                .expect("run useradd");
-            if output.status.success() {
-                let id = |flag: &str| -> u32 {
-                    let out = Command::new("id").args([flag, &name]).output().expect("id");
-                    assert!(out.status.success(), "id {flag} {name}: {}", stderr(&out));
-                    String::from_utf8_lossy(&out.stdout)
-                        .trim()
-                        .parse()
-                        .expect("a number")
-                };
-                let (uid, gid) = (id("-u"), id("-g"));
-                return TestUser { name, uid, gid };
-            }
-            last = format!("{}: {}", output.status, stderr(&output));
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        panic!("useradd {name} failed: {last}");
-    }
-
-    fn chown(&self, path: &Path) {
-        std::os::unix::fs::lchown(path, Some(self.uid), Some(self.gid)).expect("chown");
-    }
-}
-
-impl Drop for TestUser {
-    fn drop(&mut self) {
-        let _ = Command::new("userdel").arg(&self.name).output();
-    }
 }
 
 /// A temp dir under /tmp (mode 1777 on the way) owned by `user`, with `mode`.

@@ -1040,29 +1040,8 @@ fn credential_process_serves_aws_cli_boto3_and_rust_sdk() {
         .args(["--credential-process", "--source-profile", "alice"])
         .output()
         .unwrap();
-    let stdout = String::from_utf8(output.stdout).unwrap();
+    let document = emulator::process_document(&output);
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(0), "{stderr}");
-    assert_eq!(stdout.lines().count(), 1, "one line on stdout: {stdout:?}");
-    let document: serde_json::Value = serde_json::from_str(&stdout)
-        .unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {stdout:?}"));
-    let fields: BTreeSet<&str> = document
-        .as_object()
-        .expect("a JSON object")
-        .keys()
-        .map(String::as_str)
-        .collect();
-    assert_eq!(
-        fields,
-        BTreeSet::from([
-            "AccessKeyId",
-            "Expiration",
-            "SecretAccessKey",
-            "SessionToken",
-            "Version"
-        ])
-    );
-    assert_eq!(document["Version"], 1);
     assert_eq!(document["AccessKeyId"].as_str(), Some(assumed[0].as_str()));
     let expiration = humantime::parse_rfc3339(document["Expiration"].as_str().unwrap())
         .expect("Expiration is RFC 3339");

@@ -67,6 +67,37 @@ pub fn die_with_parent(command: &mut Command) {
     }
 }
 
+/// Asserts exit 0 and that stdout is exactly one Version 1 credential_process document with
+/// its five fields and no others; returns it.
+pub fn process_document(output: &std::process::Output) -> serde_json::Value {
+    let out = String::from_utf8_lossy(&output.stdout);
+    let err = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "stdout {out:?}, stderr:\n{err}"
+    );
+    assert_eq!(out.lines().count(), 1, "one line on stdout: {out:?}");
+    let document: serde_json::Value = serde_json::from_str(&out)
+        .unwrap_or_else(|e| panic!("stdout is not one JSON document ({e}): {out:?}"));
+    let fields: std::collections::BTreeSet<&str> = document
+        .as_object()
+        .expect("a JSON object")
+        .keys()
+        .map(String::as_str)
+        .collect();
+    let expected = [
+        "AccessKeyId",
+        "Expiration",
+        "SecretAccessKey",
+        "SessionToken",
+        "Version",
+    ];
+    assert_eq!(fields, expected.into_iter().collect(), "{out}");
+    assert_eq!(document["Version"], 1, "{out}");
+    document
+}
+
 /// Path of a program inside the test virtualenv (`.venv-test/bin/NAME`).
 pub fn venv_bin(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -410,9 +441,11 @@ pub fn free_port() -> u16 {
         .expect("bind an ephemeral loopback port")
 }
 
-/// `http://127.0.0.1:PORT` for a port that refuses connections.
+/// `http://127.0.0.1:1`, a port that refuses connections. A port below the ephemeral range
+/// (32768 and up): a freed ephemeral port could be chosen as the client's own source port,
+/// and a TCP connection to oneself then succeeds (simultaneous open) instead of failing.
 pub fn closed_endpoint() -> String {
-    format!("http://127.0.0.1:{}", free_port())
+    "http://127.0.0.1:1".to_owned()
 }
 
 /// Minimal HTTP/1.1 request over a raw socket; returns (status, body).
