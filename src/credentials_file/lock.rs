@@ -69,24 +69,10 @@ pub fn lock_exclusive(lock_path: &Path, timeout: Duration) -> anyhow::Result<Sid
 /// Opens (creating it 0600 if missing) the lock file, refusing what another user could have
 /// planted there: a symlink (never followed), a FIFO or device (opened without blocking, then
 /// refused), or a file owned by someone other than this user, root, or the directory's owner.
-/// Run before any network call, so a bad lock fails fast instead of after AssumeRole.
 pub fn open_lock_file(lock_path: &Path) -> anyhow::Result<File> {
-    let context = || format!("cannot use the lock file `{}`", lock_path.display());
-    let file = loop {
-        let existing = OpenOptions::new()
-            .read(true)
-            .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_NOCTTY)
-            .open(lock_path);
-        match existing {
-            Ok(file) => break file,
-            Err(err) if err.kind() == std::io::ErrorKind::NotFound => {}
-            Err(err) if err.raw_os_error() == Some(libc::ELOOP) => {
-                return Err(anyhow::anyhow!(
-                    "it is a symlink, which rolecreds never follows for its lock; remove it"
-                ))
-                .with_context(context);
-            }
-            Err(err) => return Err(err).with_context(context),
+    loop {
+        if let Some(file) = open_existing(lock_path)? {
+            return Ok(file);
         }
         let created = OpenOptions::new()
             .write(true)
@@ -95,7 +81,7 @@ pub fn open_lock_file(lock_path: &Path) -> anyhow::Result<File> {
             .custom_flags(libc::O_NOFOLLOW)
             .open(lock_path);
         match created {
-            Ok(file) => break file,
+            Ok(file) => return Ok(file),
             // Another writer created it first: open theirs.
             Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists => continue,
             Err(err) => {
@@ -108,6 +94,33 @@ pub fn open_lock_file(lock_path: &Path) -> anyhow::Result<File> {
                 });
             }
         }
+    }
+}
+
+/// Checks an existing lock file as [`open_lock_file`] would, without creating one: run before
+/// any network call (also by `--dry-run`, which writes nothing), so a bad lock fails fast
+/// instead of after AssumeRole.
+pub fn check_lock_file(lock_path: &Path) -> anyhow::Result<()> {
+    open_existing(lock_path).map(drop)
+}
+
+/// The existing lock file, checked; `None` when there is none.
+fn open_existing(lock_path: &Path) -> anyhow::Result<Option<File>> {
+    let context = || format!("cannot use the lock file `{}`", lock_path.display());
+    let file = match OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_NOCTTY)
+        .open(lock_path)
+    {
+        Ok(file) => file,
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(err) if err.raw_os_error() == Some(libc::ELOOP) => {
+            return Err(anyhow::anyhow!(
+                "it is a symlink, which rolecreds never follows for its lock; remove it"
+            ))
+            .with_context(context);
+        }
+        Err(err) => return Err(err).with_context(context),
     };
     let meta = file.metadata().with_context(context)?;
     if !meta.is_file() {
@@ -128,7 +141,7 @@ pub fn open_lock_file(lock_path: &Path) -> anyhow::Result<File> {
             lock_path.display()
         );
     }
-    Ok(file)
+    Ok(Some(file))
 }
 
 /// A pause between 50 % and 150 % of `pause`.

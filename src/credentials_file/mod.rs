@@ -85,12 +85,9 @@ impl CredentialsFile {
     /// may read and replace, and the lock beside it is usable.
     pub fn check_before_network(&self) -> anyhow::Result<Vec<u8>> {
         let contents = self.read_current()?;
-        let dir = commit::parent_dir(&self.target);
-        if dir.is_dir() {
-            lock::open_lock_file(&self.lock_path()).with_context(|| CannotUpdate {
-                path: self.path.clone(),
-            })?;
-        }
+        lock::check_lock_file(&self.lock_path()).with_context(|| CannotUpdate {
+            path: self.path.clone(),
+        })?;
         Ok(contents)
     }
 
