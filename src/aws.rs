@@ -4,9 +4,9 @@
 //! SSO or credential_process, web identity, container, instance) and handed to the STS and IAM
 //! clients as static values, so the chain runs once per invocation.
 
-use crate::credentials::TemporaryCredentials;
-use crate::secret::Secret;
-use crate::session_name::{SessionName, UsernameSource, name_from_caller_arn};
+use crate::domain::credentials::TemporaryCredentials;
+use crate::domain::secret::Secret;
+use crate::domain::session_name::{SessionName, UsernameSource, name_from_caller_arn};
 use aws_config::profile::ProfileFileCredentialsProvider;
 use aws_config::provider_config::ProviderConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
@@ -230,7 +230,7 @@ async fn load_sdk_config(connection: &Connection) -> Result<SdkConfig, AwsFailur
     let region = match config.region() {
         // It becomes part of a host name: a region name or nothing.
         Some(region) => {
-            crate::request_limits::check_region("the configured region", region.as_ref())
+            crate::domain::request_limits::check_region("the configured region", region.as_ref())
                 .map_err(AwsFailure::Invalid)?;
             region.clone()
         }
@@ -323,7 +323,7 @@ impl Aws {
         let expiration = SystemTime::try_from(*issued.expiration()).map_err(|_| {
             AwsFailure::Other("sts:GetSessionToken returned an unreadable expiration".into())
         })?;
-        crate::credentials::check_expiration(expiration).map_err(|err| {
+        crate::domain::credentials::check_expiration(expiration).map_err(|err| {
             AwsFailure::Other(format!(
                 "sts:GetSessionToken answered with credentials that cannot be used ({err})"
             ))

@@ -1,7 +1,7 @@
 //! The command line as the user types it (clap). Nothing here is resolved or checked beyond
 //! syntax; `settings` turns it into what the program does.
 
-use crate::profile_name::ProfileName;
+use crate::domain::profile_name::ProfileName;
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 use std::time::Duration;

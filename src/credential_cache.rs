@@ -18,10 +18,10 @@
 //!   entry): the cache is an optimisation, never a reason to fail the consumer.
 
 use crate::checked_read::{self, Owner, Rules, Writers};
-use crate::credentials::TemporaryCredentials;
 use crate::credentials_file::commit::{self, parent_dir};
 use crate::credentials_file::lock::{SidecarLock, lock_exclusive};
-use crate::import::parse_credentials_json;
+use crate::domain::credentials::TemporaryCredentials;
+use crate::domain::credentials_json::parse_credentials_json;
 use crate::settings::RotateSettings;
 use anyhow::Context as _;
 use sha2::Digest as _;

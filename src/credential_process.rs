@@ -5,9 +5,9 @@
 //! it cannot be trusted, read or written, a warning says so and fresh credentials are served.
 
 use crate::credential_cache::{self, Cache, SourceIdentity};
-use crate::credentials::TemporaryCredentials;
+use crate::domain::credentials::TemporaryCredentials;
+use crate::domain::schedule;
 use crate::rotate::{self, Session};
-use crate::schedule;
 use crate::settings::{FileSettings, RotateSettings};
 use anyhow::Context as _;
 use std::io::Write as _;

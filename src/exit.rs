@@ -1,10 +1,10 @@
 //! The process exit codes, documented in the README and kept stable for scripts and cron.
 
 use crate::aws::AwsFailure;
-use crate::credentials::InvalidCredentialValue;
 use crate::credentials_file::CannotUpdate;
-use crate::profile_name::InvalidProfileName;
-use std::fmt;
+use crate::domain::credentials::InvalidCredentialValue;
+use crate::domain::profile_name::InvalidProfileName;
+use crate::error::UsageError;
 
 /// Exit codes; scripts branch on these, so a code's meaning never changes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,18 +35,6 @@ impl From<Exit> for std::process::ExitCode {
         std::process::ExitCode::from(exit as u8)
     }
 }
-
-/// Input the user must fix (exit code 2), for problems with no type of their own.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct UsageError(pub String);
-
-impl fmt::Display for UsageError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for UsageError {}
 
 /// The exit code for an error, from the typed errors and markers in its chain.
 pub fn exit_code_for(err: &anyhow::Error) -> Exit {

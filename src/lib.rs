@@ -6,23 +6,16 @@
 pub mod aws;
 pub mod checked_read;
 pub mod cli;
-pub mod config_profile;
 pub mod credential_cache;
 pub mod credential_process;
-pub mod credentials;
 pub mod credentials_file;
+pub mod domain;
+pub mod error;
 pub mod exit;
 pub mod generate;
-pub mod import;
 pub mod logging;
-pub mod profile_name;
 pub mod report;
-pub mod request_limits;
-pub mod role;
 pub mod rotate;
-pub mod schedule;
-pub mod secret;
-pub mod session_name;
 pub mod settings;
 pub mod status;
 pub mod targets;
@@ -48,7 +41,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             "{flag} is for a rotation and does not go with `{}`; drop it",
             command.name()
         );
-        return Err(exit::UsageError(message).into());
+        return Err(error::UsageError(message).into());
     }
     match cli.command {
         Some(Command::Import(args)) => import_from_stdin(&file, &output, &args.profile_name),
@@ -84,7 +77,7 @@ fn read_role_profile(
     name: &str,
     file: &FileSettings,
     var: impl Fn(&str) -> Option<std::ffi::OsString>,
-) -> anyhow::Result<config_profile::RoleProfile> {
+) -> anyhow::Result<domain::role_profile::RoleProfile> {
     let config_path = match var("AWS_CONFIG_FILE").filter(|p| !p.is_empty()) {
         Some(path) => std::path::PathBuf::from(path),
         None => file
@@ -101,25 +94,25 @@ fn read_role_profile(
         writers: checked_read::Writers::NotOthers,
     };
     let config = checked_read::read(&config_path, &rules)
-        .map_err(|err| exit::UsageError(format!("the AWS config file: {err}")))?
+        .map_err(|err| error::UsageError(format!("the AWS config file: {err}")))?
         .map(|(bytes, _)| String::from_utf8_lossy(&bytes).into_owned())
         .unwrap_or_default();
     let credentials = file.open()?.read_current()?;
     let credentials = String::from_utf8_lossy(&credentials);
-    config_profile::read_role_profile(&config, &credentials, name)
-        .map_err(|message| exit::UsageError(message).into())
+    domain::role_profile::read_role_profile(&config, &credentials, name)
+        .map_err(|message| error::UsageError(message).into())
 }
 
 fn import_from_stdin(
     file: &FileSettings,
     output: &OutputSettings,
-    profile: &profile_name::ProfileName,
+    profile: &domain::profile_name::ProfileName,
 ) -> anyhow::Result<()> {
     let mut input = String::new();
     std::io::stdin()
         .read_to_string(&mut input)
         .context("cannot read standard input")?;
-    let credentials = import::parse_credentials_json(&input)?;
+    let credentials = domain::credentials_json::parse_credentials_json(&input)?;
     let credentials_file = file.open()?;
     credentials_file.check_before_network()?;
     let mut locked = credentials_file.lock(file.lock_timeout)?;

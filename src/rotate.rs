@@ -1,13 +1,13 @@
 //! The one-shot rotation: resolve the caller, assume the role, write the profile, report.
 
 use crate::aws::{AssumeRole, Aws, AwsFailure};
-use crate::credentials::TemporaryCredentials;
 use crate::credentials_file::{CannotUpdate, CredentialsFile, LockedCredentialsFile, WriteReport};
-use crate::exit::UsageError;
+use crate::domain::credentials::TemporaryCredentials;
+use crate::domain::schedule;
+use crate::domain::secret::Secret;
+use crate::domain::session_name::{self, SessionName, SessionParts};
+use crate::error::UsageError;
 use crate::report::{self, Written};
-use crate::schedule;
-use crate::secret::Secret;
-use crate::session_name::{self, SessionName, SessionParts};
 use crate::settings::{self, FileSettings, Mode, OutputSettings, RotateSettings};
 use anyhow::Context as _;
 use aws_credential_types::Credentials;

@@ -4,15 +4,15 @@
 
 use crate::aws::Connection;
 use crate::cli::{FileArgs, OutputArgs, OutputFormat, RotateArgs};
-use crate::config_profile::{RoleProfile, Source};
 use crate::credentials_file::location;
-use crate::exit::UsageError;
-use crate::profile_name::ProfileName;
-use crate::role::RoleArn;
-use crate::schedule;
-use crate::secret::Secret;
-use crate::session_name::{self, DEFAULT_TEMPLATE, SessionParts};
-use crate::{checked_read, request_limits};
+use crate::domain::profile_name::ProfileName;
+use crate::domain::role::RoleArn;
+use crate::domain::role_profile::{RoleProfile, Source};
+use crate::domain::schedule;
+use crate::domain::secret::Secret;
+use crate::domain::session_name::{self, DEFAULT_TEMPLATE, SessionParts};
+use crate::error::UsageError;
+use crate::{checked_read, domain::request_limits};
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::time::Duration;

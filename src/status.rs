@@ -2,12 +2,12 @@
 //! (with `--profile`) an exit code that says whether one is fresh. Never shows secrets.
 
 use crate::cli::OutputFormat;
-use crate::credentials_file::validate::parse_credentials_text;
-use crate::exit::UsageError;
-use crate::import::parse_expiration;
-use crate::profile_name::ProfileName;
+use crate::domain::credentials_json::parse_expiration;
+use crate::domain::editor::validate::parse_credentials_text;
+use crate::domain::profile_name::ProfileName;
+use crate::domain::schedule;
+use crate::error::UsageError;
 use crate::report::time_left;
-use crate::schedule;
 use crate::settings::{FileSettings, OutputSettings};
 use std::time::{Duration, SystemTime};
 

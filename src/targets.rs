@@ -9,14 +9,14 @@ mod watch;
 
 use crate::aws::{AssumeRole, Aws, AwsFailure, Connection};
 use crate::cli::{OutputFormat, RotateArgs};
-use crate::credentials::TemporaryCredentials;
 use crate::credentials_file::{self, CannotUpdate, CredentialsFile, WriteReport};
-use crate::exit::UsageError;
-use crate::profile_name::ProfileName;
+use crate::domain::credentials::TemporaryCredentials;
+use crate::domain::profile_name::ProfileName;
+use crate::domain::request_limits;
+use crate::domain::schedule;
+use crate::domain::session_name::{self, SessionName, SessionParts};
+use crate::error::UsageError;
 use crate::report::{self, Written};
-use crate::request_limits;
-use crate::schedule;
-use crate::session_name::{self, SessionName, SessionParts};
 use crate::settings::{self, FileSettings, OutputSettings};
 use anyhow::Context as _;
 use file::{Fallbacks, Target};
@@ -466,7 +466,7 @@ impl LongTermKeys {
         let Ok(text) = std::str::from_utf8(contents) else {
             return Self::default();
         };
-        let Ok(profiles) = credentials_file::validate::parse_credentials_text(text) else {
+        let Ok(profiles) = crate::domain::editor::validate::parse_credentials_text(text) else {
             return Self::default();
         };
         let holders = profiles

@@ -4,9 +4,9 @@
 
 use crate::aws::AwsFailure;
 use crate::credentials_file::{self, CannotUpdate, CredentialsFile};
+use crate::domain::schedule;
 use crate::report;
 use crate::rotate::{self, Session};
-use crate::schedule;
 use crate::settings::{FileSettings, OutputSettings, RotateSettings};
 use anyhow::Context as _;
 use std::time::{Duration, SystemTime};
@@ -95,7 +95,7 @@ pub async fn watch(
 /// when a signal stopped it first.
 async fn start_session(
     settings: &RotateSettings,
-    mfa: Option<(String, crate::secret::Secret)>,
+    mfa: Option<(String, crate::domain::secret::Secret)>,
     signals: &mut Signals,
 ) -> anyhow::Result<Option<Session>> {
     let mut failures = 0;
@@ -166,7 +166,7 @@ fn mfa_session_ending(session: &Session, margin: Duration) -> bool {
 async fn mfa_code_or_signal(
     settings: &RotateSettings,
     signals: &mut Signals,
-) -> anyhow::Result<Option<Option<(String, crate::secret::Secret)>>> {
+) -> anyhow::Result<Option<Option<(String, crate::domain::secret::Secret)>>> {
     if settings.mfa_serial.is_none() || settings.token_code.is_some() {
         return rotate::mfa_code(settings).map(Some);
     }

@@ -2,12 +2,12 @@
 //! preservation rule, exact refusals for every unsafe file, and each output read back by the
 //! AWS SDK for Rust's parser and by botocore's (Python's strict RawConfigParser).
 
-use rolecreds::credentials::TemporaryCredentials;
-use rolecreds::credentials_file::edit::upsert_profile;
-use rolecreds::credentials_file::validate::parse_credentials_text;
-use rolecreds::import::parse_expiration;
-use rolecreds::profile_name::ProfileName;
-use rolecreds::secret::Secret;
+use rolecreds::domain::credentials::TemporaryCredentials;
+use rolecreds::domain::credentials_json::parse_expiration;
+use rolecreds::domain::editor::edit::upsert_profile;
+use rolecreds::domain::editor::validate::parse_credentials_text;
+use rolecreds::domain::profile_name::ProfileName;
+use rolecreds::domain::secret::Secret;
 use serde_json::Value;
 use std::io::Write as _;
 use std::process::{Command, Stdio};

@@ -14,13 +14,13 @@ use proptest::prelude::*;
 use proptest::sample::{select, subsequence};
 use proptest::strategy::ValueTree;
 use proptest::test_runner::TestRunner;
-use rolecreds::credentials::TemporaryCredentials;
-use rolecreds::credentials_file::edit::{plan_upsert, untouched_part, upsert_profile};
-use rolecreds::credentials_file::validate::{
+use rolecreds::domain::credentials::TemporaryCredentials;
+use rolecreds::domain::editor::edit::{plan_upsert, untouched_part, upsert_profile};
+use rolecreds::domain::editor::validate::{
     confirm_edit, confirm_section_edit, parse_credentials_text,
 };
-use rolecreds::profile_name::ProfileName;
-use rolecreds::secret::Secret;
+use rolecreds::domain::profile_name::ProfileName;
+use rolecreds::domain::secret::Secret;
 use std::collections::BTreeSet;
 use std::io::Write as _;
 use std::process::{Command, Stdio};

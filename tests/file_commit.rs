@@ -19,9 +19,9 @@
 
 mod support;
 
-use rolecreds::credentials_file::edit::upsert_profile;
-use rolecreds::credentials_file::validate::parse_credentials_text;
-use rolecreds::profile_name::ProfileName;
+use rolecreds::domain::editor::edit::upsert_profile;
+use rolecreds::domain::editor::validate::parse_credentials_text;
+use rolecreds::domain::profile_name::ProfileName;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::fs::{self, File, OpenOptions};

@@ -44,8 +44,10 @@ fn a_role_profile_is_assumed_and_written_beside_it() {
     let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(report["profile"], "dns-rolecreds", "{report}");
     assert_eq!(report["role_arn"], ROLE_DNS_EDITOR_ARN);
-    let expires =
-        rolecreds::import::parse_expiration(report["expiration"].as_str().unwrap()).unwrap();
+    let expires = rolecreds::domain::credentials_json::parse_expiration(
+        report["expiration"].as_str().unwrap(),
+    )
+    .unwrap();
     let left = expires
         .duration_since(std::time::SystemTime::now())
         .unwrap();
@@ -92,8 +94,10 @@ fn flags_override_the_role_profile() {
     let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(report["profile"], "mine");
     assert_eq!(report["session_name"], "from-config");
-    let expires =
-        rolecreds::import::parse_expiration(report["expiration"].as_str().unwrap()).unwrap();
+    let expires = rolecreds::domain::credentials_json::parse_expiration(
+        report["expiration"].as_str().unwrap(),
+    )
+    .unwrap();
     let left = expires
         .duration_since(std::time::SystemTime::now())
         .unwrap();
@@ -175,7 +179,7 @@ fn a_chain_of_two_role_profiles_works_with_aws_region() {
     assert_eq!(report["profile"], "out", "{report}");
     assert_eq!(report["role_arn"], ROLE_DNS_EDITOR_ARN, "{report}");
     let text = std::fs::read_to_string(sandbox.credentials_file()).unwrap();
-    let profiles = rolecreds::credentials_file::validate::parse_credentials_text(&text).unwrap();
+    let profiles = rolecreds::domain::editor::validate::parse_credentials_text(&text).unwrap();
     let out = profiles
         .get_profile("out")
         .unwrap_or_else(|| panic!("no [out] profile:\n{text}"));

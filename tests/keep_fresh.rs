@@ -18,7 +18,7 @@
 mod emulator;
 
 use emulator::{Moto, ROLE_DNS_EDITOR_ARN, ROLE_NO_TRUST_ARN, Sandbox};
-use rolecreds::credentials_file::validate::parse_credentials_text;
+use rolecreds::domain::editor::validate::parse_credentials_text;
 use std::collections::{BTreeMap, BTreeSet};
 use std::os::unix::fs::PermissionsExt as _;
 use std::path::{Path, PathBuf};

@@ -17,7 +17,7 @@
 mod emulator;
 
 use emulator::{ACCOUNT_ID, AccessKey, Moto, ROLE_DNS_EDITOR_ARN, ROLE_NO_TRUST_ARN, Sandbox};
-use rolecreds::credentials_file::validate::parse_credentials_text;
+use rolecreds::domain::editor::validate::parse_credentials_text;
 use std::fmt::Write as _;
 use std::os::unix::fs::MetadataExt as _;
 use std::path::{Path, PathBuf};

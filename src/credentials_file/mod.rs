@@ -5,15 +5,14 @@
 //! comparison for the rest; once per entry of a batch) → `commit::replace_atomically`.
 
 pub mod commit;
-pub mod edit;
 pub mod location;
 pub mod lock;
-pub mod scan;
-pub mod validate;
+
+use crate::domain::editor::{edit, scan, validate};
 
 use crate::checked_read;
-use crate::credentials::TemporaryCredentials;
-use crate::profile_name::ProfileName;
+use crate::domain::credentials::TemporaryCredentials;
+use crate::domain::profile_name::ProfileName;
 use anyhow::{Context as _, bail};
 use std::fmt;
 use std::fs::{self, DirBuilder, Metadata};
@@ -286,7 +285,7 @@ pub fn profile_expiration(contents: &[u8], profile: &ProfileName) -> Option<std:
     ]
     .iter()
     .find_map(|key| found.get(key))
-    .and_then(|value| crate::import::parse_expiration(value).ok())
+    .and_then(|value| crate::domain::credentials_json::parse_expiration(value).ok())
 }
 
 /// Follows symlinks in the last path component, including a dangling one, to the real file.

@@ -19,10 +19,10 @@
 //! Every problem is found in one pass and reported with the line it is on, so a file is fixed
 //! in one go; a file with any problem is refused as a whole.
 
-use crate::profile_name::ProfileName;
-use crate::role::{self, RoleArn};
-use crate::schedule;
-use crate::session_name::{self, DEFAULT_TEMPLATE, SessionParts};
+use crate::domain::profile_name::ProfileName;
+use crate::domain::role::{self, RoleArn};
+use crate::domain::schedule;
+use crate::domain::session_name::{self, DEFAULT_TEMPLATE, SessionParts};
 use crate::settings::{DEFAULT_DURATION, MAX_DURATION, MIN_DURATION};
 use serde::Deserialize;
 use std::collections::HashMap;

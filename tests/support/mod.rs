@@ -61,12 +61,13 @@ impl Creds {
     }
 
     /// The values as parsed `TemporaryCredentials`, for computing the expected edit.
-    pub fn temporary(&self) -> rolecreds::credentials::TemporaryCredentials {
-        rolecreds::credentials::TemporaryCredentials::new(
+    pub fn temporary(&self) -> rolecreds::domain::credentials::TemporaryCredentials {
+        rolecreds::domain::credentials::TemporaryCredentials::new(
             self.key.clone(),
-            rolecreds::secret::Secret::new(self.secret.clone()),
-            rolecreds::secret::Secret::new(self.token.clone()),
-            rolecreds::import::parse_expiration(EXPIRATION).expect("a valid expiration"),
+            rolecreds::domain::secret::Secret::new(self.secret.clone()),
+            rolecreds::domain::secret::Secret::new(self.token.clone()),
+            rolecreds::domain::credentials_json::parse_expiration(EXPIRATION)
+                .expect("a valid expiration"),
         )
         .expect("generated credentials are valid")
     }
@@ -292,7 +293,7 @@ json.dump({s: dict(parser.items(s)) for s in parser.sections()}, sys.stdout)
 
 /// Parses credentials-file text with the AWS SDK for Rust's parser (panics on a parse error).
 pub fn sdk_read(text: &str) -> aws_config::profile::ProfileSet {
-    rolecreds::credentials_file::validate::parse_credentials_text(text)
+    rolecreds::domain::editor::validate::parse_credentials_text(text)
         .unwrap_or_else(|err| panic!("the AWS SDK's parser rejected the file: {err}\n{text}"))
 }
 

@@ -3,8 +3,8 @@
 use super::scan::{
     Document, LineKind, STALE_KEY, UnsafeFile, WRITTEN_KEYS, is_rewritten_key, scan,
 };
-use crate::credentials::TemporaryCredentials;
-use crate::profile_name::ProfileName;
+use crate::domain::credentials::TemporaryCredentials;
+use crate::domain::profile_name::ProfileName;
 use std::ops::Range;
 
 /// Sets `credentials` in profile `profile` of the credentials-file text `original` (empty for a

@@ -1,8 +1,8 @@
 //! `rolecreds import`: credentials JSON on standard input, written into a profile.
 
-use crate::credentials::TemporaryCredentials;
-use crate::exit::UsageError;
-use crate::secret::Secret;
+use crate::domain::credentials::TemporaryCredentials;
+use crate::domain::secret::Secret;
+use crate::error::UsageError;
 use aws_smithy_types::DateTime;
 use aws_smithy_types::date_time::Format;
 use serde_json::Value;
@@ -51,7 +51,7 @@ pub fn parse_expiration(text: &str) -> Result<SystemTime, UsageError> {
             ))
         })
         .and_then(|time| {
-            crate::credentials::check_expiration(time)
+            crate::domain::credentials::check_expiration(time)
                 .map(|()| time)
                 .map_err(|err| UsageError(format!("Expiration {text:?}: {err}")))
         })

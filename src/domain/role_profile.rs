@@ -1,7 +1,7 @@
 //! Role profiles in ~/.aws/config, for `--from-profile`: read with aws-config's own parser,
 //! checked (source chains, cycles, unsupported keys) before any network call.
 
-use crate::credentials_file::validate::{EnvConfigFileKind, parse_profile_texts};
+use crate::domain::editor::validate::{EnvConfigFileKind, parse_profile_texts};
 use aws_config::profile::ProfileSet;
 use std::time::Duration;
 

@@ -85,13 +85,13 @@ pub fn check_policy_arns(arns: &[String]) -> Result<(), String> {
 }
 
 fn is_policy_arn(arn: &str) -> bool {
-    let Some(crate::role::ArnFields {
+    let Some(crate::domain::role::ArnFields {
         partition,
         service: "iam",
         region: "",
         account,
         resource,
-    }) = crate::role::ArnFields::split(arn)
+    }) = crate::domain::role::ArnFields::split(arn)
     else {
         return false;
     };

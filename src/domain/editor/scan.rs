@@ -5,7 +5,7 @@
 //! (see shared/reference/credentials-file.md): where either would fail the whole file, or where
 //! the lines an edit owns could be misread, scanning stops with the line number and a fix.
 
-use crate::profile_name::ProfileName;
+use crate::domain::profile_name::ProfileName;
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt;

@@ -2,8 +2,8 @@
 
 use super::edit::{Edit, Untouched};
 use super::scan::{STALE_KEY, WRITTEN_KEYS};
-use crate::credentials::TemporaryCredentials;
-use crate::profile_name::ProfileName;
+use crate::domain::credentials::TemporaryCredentials;
+use crate::domain::profile_name::ProfileName;
 use aws_config::profile::ProfileSet;
 pub use aws_runtime::env_config::file::EnvConfigFileKind;
 use aws_runtime::env_config::file::EnvConfigFiles;
@@ -175,8 +175,8 @@ pub fn parse_profile_texts(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::credentials_file::edit::plan_upsert;
-    use crate::secret::Secret;
+    use crate::domain::editor::edit::plan_upsert;
+    use crate::domain::secret::Secret;
     use std::time::{Duration, UNIX_EPOCH};
 
     fn credentials() -> TemporaryCredentials {

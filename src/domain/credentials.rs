@@ -1,6 +1,6 @@
 //! Temporary AWS credentials as rolecreds writes them, with values checked before any write.
 
-use crate::secret::Secret;
+use crate::domain::secret::Secret;
 use std::fmt;
 use std::time::SystemTime;
 
