@@ -4,7 +4,7 @@
 //! call per lifetime. The cache never stands between the consumer and its credentials: when
 //! it cannot be trusted, read or written, a warning says so and fresh credentials are served.
 
-use crate::credential_cache::{self, Cache, SourceIdentity};
+use crate::adapters::cache::{self, Cache, SourceIdentity};
 use crate::domain::credentials::TemporaryCredentials;
 use crate::domain::schedule;
 use crate::rotate::{self, Session};
@@ -17,8 +17,16 @@ use std::time::{Duration, SystemTime};
 /// refresh margin, else fresh ones from STS (then cached).
 pub async fn serve(settings: &RotateSettings, file: &FileSettings) -> anyhow::Result<()> {
     let source = source_identity(settings, file);
-    let key = credential_cache::cache_key(settings, &source);
-    let label = credential_cache::role_label(settings);
+    let request = cache::Request {
+        role: &settings.role,
+        session_template: &settings.session_template,
+        duration: settings.duration,
+        options: &settings.options,
+        mfa_serial: settings.mfa_serial.as_deref(),
+        region: settings.connection.region.as_deref(),
+    };
+    let key = cache::cache_key(&request, &source);
+    let label = cache::role_label(&settings.role);
     let cache = Cache::open(&file.credentials_file, key, &label)
         .map_err(|err| eprintln!("rolecreds: warning: not using the cache: {err:#}"))
         .ok();
@@ -26,7 +34,7 @@ pub async fn serve(settings: &RotateSettings, file: &FileSettings) -> anyhow::Re
     // them; they may wait up to that call's timeout.
     let wait = file
         .lock_timeout
-        .max(crate::aws::OPERATION_TIMEOUT + Duration::from_secs(5));
+        .max(crate::adapters::aws::OPERATION_TIMEOUT + Duration::from_secs(5));
     let entry = cache.as_ref().and_then(|cache| {
         cache
             .lock(wait)
@@ -73,7 +81,7 @@ fn source_identity(settings: &RotateSettings, file: &FileSettings) -> SourceIden
     let profile = settings.source_profile_in_use.clone();
     let access_key_id = profile.as_deref().and_then(|name| {
         let contents = file.open().ok()?.read_current().ok()?;
-        crate::credentials_file::profile_value(&contents, name, "aws_access_key_id")
+        crate::adapters::credentials_file::profile_value(&contents, name, "aws_access_key_id")
     });
     SourceIdentity {
         profile,

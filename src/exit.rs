@@ -1,7 +1,7 @@
 //! The process exit codes, documented in the README and kept stable for scripts and cron.
 
-use crate::aws::AwsFailure;
-use crate::credentials_file::CannotUpdate;
+use crate::adapters::aws::AwsFailure;
+use crate::adapters::credentials_file::CannotUpdate;
 use crate::domain::credentials::InvalidCredentialValue;
 use crate::domain::profile_name::InvalidProfileName;
 use crate::error::UsageError;

@@ -3,17 +3,13 @@
 //! `main.rs` only parses and dispatches; [`run`] resolves settings and calls the modules,
 //! whose data flows one way: arguments → settings → credentials → edit → commit → report.
 
-pub mod aws;
-pub mod checked_read;
+pub mod adapters;
 pub mod cli;
-pub mod credential_cache;
 pub mod credential_process;
-pub mod credentials_file;
 pub mod domain;
 pub mod error;
 pub mod exit;
 pub mod generate;
-pub mod logging;
 pub mod report;
 pub mod rotate;
 pub mod settings;
@@ -33,7 +29,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             .context("cannot write the generated file");
     }
     let output = OutputSettings::from(&cli.output);
-    logging::init(output.verbosity);
+    adapters::logging::init(output.verbosity);
     let var = |name: &str| std::env::var_os(name);
     let file = FileSettings::resolve(&cli.file, var, dirs::home_dir())?;
     if let (Some(command), Some(flag)) = (&cli.command, cli.rotate.first_given()) {
@@ -87,13 +83,13 @@ fn read_role_profile(
             .join(".aws")
             .join("config"),
     };
-    let rules = checked_read::Rules {
+    let rules = adapters::fs::checked_read::Rules {
         max_bytes: settings::MAX_INPUT_FILE_BYTES,
         follow_symlink: true,
-        owner: checked_read::Owner::UserOrRoot,
-        writers: checked_read::Writers::NotOthers,
+        owner: adapters::fs::checked_read::Owner::UserOrRoot,
+        writers: adapters::fs::checked_read::Writers::NotOthers,
     };
-    let config = checked_read::read(&config_path, &rules)
+    let config = adapters::fs::checked_read::read(&config_path, &rules)
         .map_err(|err| error::UsageError(format!("the AWS config file: {err}")))?
         .map(|(bytes, _)| String::from_utf8_lossy(&bytes).into_owned())
         .unwrap_or_default();

@@ -1,7 +1,7 @@
 //! What rolecreds tells the user: one human line on stderr, or JSON on stdout; never secrets.
 
+use crate::adapters::credentials_file::WriteReport;
 use crate::cli::OutputFormat;
-use crate::credentials_file::WriteReport;
 use crate::domain::credentials::TemporaryCredentials;
 use crate::domain::profile_name::ProfileName;
 use crate::settings::OutputSettings;

@@ -1,7 +1,9 @@
 //! The one-shot rotation: resolve the caller, assume the role, write the profile, report.
 
-use crate::aws::{AssumeRole, Aws, AwsFailure};
-use crate::credentials_file::{CannotUpdate, CredentialsFile, LockedCredentialsFile, WriteReport};
+use crate::adapters::aws::{AssumeRole, Aws, AwsFailure};
+use crate::adapters::credentials_file::{
+    CannotUpdate, CredentialsFile, LockedCredentialsFile, WriteReport,
+};
 use crate::domain::credentials::TemporaryCredentials;
 use crate::domain::schedule;
 use crate::domain::secret::Secret;
@@ -94,7 +96,8 @@ fn profile_is_fresh(
     needed: Duration,
 ) -> anyhow::Result<bool> {
     let contents = file.open()?.read_current()?;
-    let expiration = crate::credentials_file::profile_expiration(&contents, &settings.profile);
+    let expiration =
+        crate::adapters::credentials_file::profile_expiration(&contents, &settings.profile);
     let fresh = expiration.is_some_and(|at| schedule::has_at_least(at, needed, SystemTime::now()));
     match expiration {
         Some(at) if fresh => tracing::info!(
@@ -244,7 +247,8 @@ fn ensure_no_long_term_keys(
     file: &CredentialsFile,
     contents: &[u8],
 ) -> anyhow::Result<()> {
-    if settings.force || !crate::credentials_file::holds_long_term_keys(contents, &settings.profile)
+    if settings.force
+        || !crate::adapters::credentials_file::holds_long_term_keys(contents, &settings.profile)
     {
         return Ok(());
     }
@@ -327,11 +331,7 @@ fn assume_role_request(
         role_arn: settings.role.to_string(),
         session_name,
         duration,
-        external_id: settings.external_id.clone(),
-        source_identity: settings.source_identity.clone(),
-        policy_arns: settings.policy_arns.clone(),
-        policy: settings.policy.clone(),
-        tags: settings.tags.clone(),
+        options: settings.options.clone(),
         mfa,
     }
 }

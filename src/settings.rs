@@ -2,9 +2,10 @@
 //! environment, then passed down as plain values. Everything here is checked before any
 //! network call or file write.
 
-use crate::aws::Connection;
+use crate::adapters::aws::Connection;
+use crate::adapters::credentials_file::location;
 use crate::cli::{FileArgs, OutputArgs, OutputFormat, RotateArgs};
-use crate::credentials_file::location;
+use crate::domain::assume::AssumeOptions;
 use crate::domain::profile_name::ProfileName;
 use crate::domain::role::RoleArn;
 use crate::domain::role_profile::{RoleProfile, Source};
@@ -12,7 +13,7 @@ use crate::domain::schedule;
 use crate::domain::secret::Secret;
 use crate::domain::session_name::{self, DEFAULT_TEMPLATE, SessionParts};
 use crate::error::UsageError;
-use crate::{checked_read, domain::request_limits};
+use crate::{adapters::fs::checked_read, domain::request_limits};
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -53,8 +54,11 @@ impl FileSettings {
     }
 
     /// The credentials file to read and write, its symlinks followed.
-    pub fn open(&self) -> anyhow::Result<crate::credentials_file::CredentialsFile> {
-        crate::credentials_file::CredentialsFile::new(&self.credentials_file, self.home.as_deref())
+    pub fn open(&self) -> anyhow::Result<crate::adapters::credentials_file::CredentialsFile> {
+        crate::adapters::credentials_file::CredentialsFile::new(
+            &self.credentials_file,
+            self.home.as_deref(),
+        )
     }
 }
 
@@ -92,12 +96,7 @@ pub struct RotateSettings {
     pub source_profile_in_use: Option<String>,
     pub duration: Duration,
     pub session_template: String,
-    pub external_id: Option<String>,
-    pub source_identity: Option<String>,
-    pub policy_arns: Vec<String>,
-    /// The session policy's JSON text.
-    pub policy: Option<String>,
-    pub tags: Vec<(String, String)>,
+    pub options: AssumeOptions,
     pub mfa_serial: Option<String>,
     pub token_code: Option<Secret>,
     /// How long a `--watch` MFA session (GetSessionToken) lasts before a new code is needed.
@@ -214,19 +213,21 @@ impl RotateSettings {
             source_profile_in_use,
             duration,
             session_template: session_template.to_owned(),
-            external_id: check_length(
-                "--external-id",
-                &args
-                    .external_id
-                    .clone()
-                    .or_else(|| from(|p| p.external_id.clone())),
-                2,
-                1224,
-            )?,
-            source_identity: check_length("--source-identity", &args.source_identity, 2, 64)?,
-            policy_arns: args.policy_arn.clone(),
-            policy: read_policy(args.policy.as_deref())?,
-            tags: args.tag.clone(),
+            options: AssumeOptions {
+                external_id: check_length(
+                    "--external-id",
+                    &args
+                        .external_id
+                        .clone()
+                        .or_else(|| from(|p| p.external_id.clone())),
+                    2,
+                    1224,
+                )?,
+                source_identity: check_length("--source-identity", &args.source_identity, 2, 64)?,
+                policy_arns: args.policy_arn.clone(),
+                policy: read_policy(args.policy.as_deref())?,
+                tags: args.tag.clone(),
+            },
             mfa_serial: check_length(
                 "--mfa-serial",
                 &args

@@ -7,9 +7,10 @@
 pub mod file;
 mod watch;
 
-use crate::aws::{AssumeRole, Aws, AwsFailure, Connection};
+use crate::adapters::aws::{AssumeRole, Aws, AwsFailure, Connection};
+use crate::adapters::credentials_file::{self, CannotUpdate, CredentialsFile, WriteReport};
 use crate::cli::{OutputFormat, RotateArgs};
-use crate::credentials_file::{self, CannotUpdate, CredentialsFile, WriteReport};
+use crate::domain::assume::AssumeOptions;
 use crate::domain::credentials::TemporaryCredentials;
 use crate::domain::profile_name::ProfileName;
 use crate::domain::request_limits;
@@ -57,9 +58,8 @@ pub struct Plan {
     pub force: bool,
     /// Skip targets whose profile is still valid this long (`--min-remaining`).
     pub min_remaining: Option<Duration>,
-    pub source_identity: Option<String>,
-    pub policy_arns: Vec<String>,
-    pub tags: Vec<(String, String)>,
+    /// What every target asks for (each target's external id goes in per target).
+    pub options: AssumeOptions,
     /// The profile the default chain takes credentials from, if it takes them from one.
     pub default_source_profile: Option<String>,
 }
@@ -104,9 +104,12 @@ impl Plan {
             jobs: usize::from(args.jobs),
             force: args.force,
             min_remaining: args.refresh.min_remaining,
-            source_identity: args.source_identity.clone(),
-            policy_arns: args.policy_arn.clone(),
-            tags: args.tag.clone(),
+            options: AssumeOptions {
+                source_identity: args.source_identity.clone(),
+                policy_arns: args.policy_arn.clone(),
+                tags: args.tag.clone(),
+                ..AssumeOptions::default()
+            },
             default_source_profile: (!keys_in_environment)
                 .then(|| var("AWS_PROFILE").unwrap_or_else(|| "default".into())),
         })
@@ -357,11 +360,10 @@ fn assume_request(
         role_arn: target.role.to_string(),
         session_name,
         duration,
-        external_id: target.external_id.clone(),
-        source_identity: plan.source_identity.clone(),
-        policy_arns: plan.policy_arns.clone(),
-        policy: None,
-        tags: plan.tags.clone(),
+        options: AssumeOptions {
+            external_id: target.external_id.clone(),
+            ..plan.options.clone()
+        },
         mfa: None,
     })
 }

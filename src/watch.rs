@@ -2,8 +2,8 @@
 //! refreshes at once. Transient failures are retried with backoff while the last good
 //! credentials stay in place; failures that retrying cannot fix end the watch.
 
-use crate::aws::AwsFailure;
-use crate::credentials_file::{self, CannotUpdate, CredentialsFile};
+use crate::adapters::aws::AwsFailure;
+use crate::adapters::credentials_file::{self, CannotUpdate, CredentialsFile};
 use crate::domain::schedule;
 use crate::report;
 use crate::rotate::{self, Session};

@@ -47,7 +47,7 @@ pub fn parse_expiration(text: &str) -> Result<SystemTime, UsageError> {
         .ok_or_else(|| {
             UsageError(format!(
                 "Expiration {:?} is not an RFC 3339 time such as 2026-11-21T13:05:00Z",
-                crate::aws::quote_safely(text)
+                crate::domain::quote::quote_safely(text)
             ))
         })
         .and_then(|time| {

@@ -8,7 +8,7 @@
 use super::{
     LongTermKeys, Outcome, Plan, SessionNames, check_before_network, report_outcomes, rotate_batch,
 };
-use crate::credentials_file::CredentialsFile;
+use crate::adapters::credentials_file::CredentialsFile;
 use crate::domain::schedule;
 use crate::settings::{FileSettings, OutputSettings};
 use crate::watch::{Signals, Wake, arrived_stale, is_retryable, stale_warning};

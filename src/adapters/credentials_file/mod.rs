@@ -4,13 +4,13 @@
 //! (pure) → `validate::confirm_section_edit` (the SDK's parser on the edited section, a byte
 //! comparison for the rest; once per entry of a batch) → `commit::replace_atomically`.
 
-pub mod commit;
 pub mod location;
-pub mod lock;
+
+use crate::adapters::fs::{commit, lock};
 
 use crate::domain::editor::{edit, scan, validate};
 
-use crate::checked_read;
+use crate::adapters::fs::checked_read;
 use crate::domain::credentials::TemporaryCredentials;
 use crate::domain::profile_name::ProfileName;
 use anyhow::{Context as _, bail};

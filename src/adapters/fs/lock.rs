@@ -4,7 +4,7 @@
 //! The sidecar is created once and never renamed or deleted, so every rolecreds process that
 //! writes the same file contends on the same inode.
 
-use crate::checked_read;
+use crate::adapters::fs::checked_read;
 use anyhow::Context as _;
 use std::fs::{File, OpenOptions, TryLockError};
 use std::os::unix::fs::{MetadataExt as _, OpenOptionsExt as _};
@@ -130,7 +130,7 @@ fn open_existing(lock_path: &Path) -> anyhow::Result<Option<File>> {
             checked_read::describe_file_type(&meta)
         );
     }
-    let dir_owner = std::fs::metadata(crate::credentials_file::commit::parent_dir(lock_path))
+    let dir_owner = std::fs::metadata(crate::adapters::fs::commit::parent_dir(lock_path))
         .map(|dir| dir.uid())
         .ok();
     let owner = meta.uid();

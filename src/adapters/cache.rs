@@ -17,12 +17,13 @@
 //! - anything else is a warning and the run goes on without the cache (or replaces the bad
 //!   entry): the cache is an optimisation, never a reason to fail the consumer.
 
-use crate::checked_read::{self, Owner, Rules, Writers};
-use crate::credentials_file::commit::{self, parent_dir};
-use crate::credentials_file::lock::{SidecarLock, lock_exclusive};
+use crate::adapters::fs::checked_read::{self, Owner, Rules, Writers};
+use crate::adapters::fs::commit::{self, parent_dir};
+use crate::adapters::fs::lock::{SidecarLock, lock_exclusive};
+use crate::domain::assume::AssumeOptions;
 use crate::domain::credentials::TemporaryCredentials;
 use crate::domain::credentials_json::parse_credentials_json;
-use crate::settings::RotateSettings;
+use crate::domain::role::RoleArn;
 use anyhow::Context as _;
 use sha2::Digest as _;
 use std::fs::DirBuilder;
@@ -46,46 +47,44 @@ pub struct SourceIdentity {
     pub access_key_id: Option<String>,
 }
 
-/// The SHA-256 of everything that changes what STS returns for `settings` from `source`.
-pub fn cache_key(settings: &RotateSettings, source: &SourceIdentity) -> String {
-    let mut tags: Vec<String> = settings
+/// What is asked of STS, for the key: everything that changes what it returns.
+#[derive(Debug, Clone, Copy)]
+pub struct Request<'a> {
+    pub role: &'a RoleArn,
+    pub session_template: &'a str,
+    pub duration: Duration,
+    pub options: &'a AssumeOptions,
+    pub mfa_serial: Option<&'a str>,
+    pub region: Option<&'a str>,
+}
+
+/// The SHA-256 of everything that changes what STS returns for `request` from `source`.
+pub fn cache_key(request: &Request<'_>, source: &SourceIdentity) -> String {
+    let options = request.options;
+    let mut tags: Vec<String> = options
         .tags
         .iter()
         .map(|(k, v)| format!("{}={v}", k.to_lowercase()))
         .collect();
     tags.sort();
-    let mut policy_arns = settings.policy_arns.clone();
+    let mut policy_arns = options.policy_arns.clone();
     policy_arns.sort();
+    let text = |value: Option<&str>| value.unwrap_or_default().to_owned();
     let fields: [(&str, String); 14] = [
         ("version", "2".into()),
         ("uid", checked_read::effective_uid().to_string()),
-        ("role", settings.role.to_string()),
-        ("session", settings.session_template.clone()),
-        ("duration", settings.duration.as_secs().to_string()),
-        (
-            "external_id",
-            settings.external_id.clone().unwrap_or_default(),
-        ),
-        (
-            "source_identity",
-            settings.source_identity.clone().unwrap_or_default(),
-        ),
-        ("policy", settings.policy.clone().unwrap_or_default()),
+        ("role", request.role.to_string()),
+        ("session", request.session_template.to_owned()),
+        ("duration", request.duration.as_secs().to_string()),
+        ("external_id", text(options.external_id.as_deref())),
+        ("source_identity", text(options.source_identity.as_deref())),
+        ("policy", text(options.policy.as_deref())),
         ("policy_arns", policy_arns.join("\n")),
         ("tags", tags.join("\n")),
-        (
-            "mfa_serial",
-            settings.mfa_serial.clone().unwrap_or_default(),
-        ),
-        (
-            "region",
-            settings.connection.region.clone().unwrap_or_default(),
-        ),
-        ("source_profile", source.profile.clone().unwrap_or_default()),
-        (
-            "source_key",
-            source.access_key_id.clone().unwrap_or_default(),
-        ),
+        ("mfa_serial", text(request.mfa_serial)),
+        ("region", text(request.region)),
+        ("source_profile", text(source.profile.as_deref())),
+        ("source_key", text(source.access_key_id.as_deref())),
     ];
     let mut hasher = sha2::Sha256::new();
     for (name, value) in fields {
@@ -209,8 +208,8 @@ fn create_private_dir(dir: &Path) -> anyhow::Result<()> {
 }
 
 /// A readable part of the entry's file name (account and role), in a safe alphabet.
-pub fn role_label(settings: &RotateSettings) -> String {
-    format!("{}-{}", settings.role.account_id(), settings.role.name())
+pub fn role_label(role: &RoleArn) -> String {
+    format!("{}-{}", role.account_id(), role.name())
         .chars()
         .map(|c| {
             if c.is_ascii_alphanumeric() || "-_.".contains(c) {

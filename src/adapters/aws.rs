@@ -4,7 +4,9 @@
 //! SSO or credential_process, web identity, container, instance) and handed to the STS and IAM
 //! clients as static values, so the chain runs once per invocation.
 
+use crate::domain::assume::AssumeOptions;
 use crate::domain::credentials::TemporaryCredentials;
+use crate::domain::quote::quote_safely;
 use crate::domain::secret::Secret;
 use crate::domain::session_name::{SessionName, UsernameSource, name_from_caller_arn};
 use aws_config::profile::ProfileFileCredentialsProvider;
@@ -86,11 +88,7 @@ pub struct AssumeRole {
     pub role_arn: String,
     pub session_name: SessionName,
     pub duration: Duration,
-    pub external_id: Option<String>,
-    pub source_identity: Option<String>,
-    pub policy_arns: Vec<String>,
-    pub policy: Option<String>,
-    pub tags: Vec<(String, String)>,
+    pub options: AssumeOptions,
     pub mfa: Option<(String, Secret)>,
 }
 
@@ -435,13 +433,13 @@ impl Aws {
             .role_arn(&request.role_arn)
             .role_session_name(request.session_name.as_str())
             .duration_seconds(seconds)
-            .set_external_id(request.external_id.clone())
-            .set_source_identity(request.source_identity.clone())
-            .set_policy(request.policy.clone());
-        for arn in &request.policy_arns {
+            .set_external_id(request.options.external_id.clone())
+            .set_source_identity(request.options.source_identity.clone())
+            .set_policy(request.options.policy.clone());
+        for arn in &request.options.policy_arns {
             call = call.policy_arns(PolicyDescriptorType::builder().arn(arn).build());
         }
-        for (key, value) in &request.tags {
+        for (key, value) in &request.options.tags {
             if let Ok(tag) = Tag::builder().key(key).value(value).build() {
                 call = call.tags(tag);
             }
@@ -591,44 +589,6 @@ fn caused_by<T: std::error::Error + 'static>(err: &(dyn std::error::Error + 'sta
     false
 }
 
-/// The most of a message from AWS (or whatever answered) that rolecreds quotes.
-const MAX_QUOTED_CHARS: usize = 300;
-
-/// Text from the other side, made safe to print: anything that looks like a secret (a run
-/// of 24 or more base64 characters, the shape of secret keys and session tokens) is
-/// replaced by `[redacted]`, control characters become spaces (one line per error), and
-/// the result is cut to [`MAX_QUOTED_CHARS`].
-pub fn quote_safely(text: &str) -> String {
-    const SECRET_RUN: usize = 24;
-    let is_secret_char = |c: char| c.is_ascii_alphanumeric() || matches!(c, '+' | '/' | '=');
-    let mut out = String::with_capacity(text.len().min(MAX_QUOTED_CHARS + 16));
-    let mut run = String::new();
-    let flush = |run: &mut String, out: &mut String| {
-        if run.len() >= SECRET_RUN {
-            out.push_str("[redacted]");
-        } else {
-            out.push_str(run);
-        }
-        run.clear();
-    };
-    for c in text.chars() {
-        if is_secret_char(c) {
-            run.push(c);
-            continue;
-        }
-        flush(&mut run, &mut out);
-        out.push(if c.is_control() { ' ' } else { c });
-        if out.chars().count() > MAX_QUOTED_CHARS {
-            break;
-        }
-    }
-    flush(&mut run, &mut out);
-    match out.char_indices().nth(MAX_QUOTED_CHARS) {
-        Some((end, _)) => format!("{}...", &out[..end]),
-        None => out,
-    }
-}
-
 /// Error codes that mean "slow down", not "no".
 const THROTTLING: [&str; 4] = [
     "Throttling",
@@ -654,21 +614,4 @@ fn os_username() -> String {
         .iter()
         .find_map(|var| std::env::var(var).ok().filter(|v| !v.is_empty()))
         .unwrap_or_else(|| "rolecreds".into())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn quoted_text_loses_secrets_control_characters_and_length() {
-        let secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
-        let quoted = quote_safely(&format!("bad value {secret}\nnext line"));
-        assert_eq!(quoted, "bad value [redacted] next line");
-        let arn = "arn:aws:iam::123456789012:role/dns_editor is not authorized";
-        assert_eq!(quote_safely(arn), arn);
-        let long = "word ".repeat(200);
-        let quoted = quote_safely(&long);
-        assert!(quoted.ends_with("...") && quoted.chars().count() == MAX_QUOTED_CHARS + 3);
-    }
 }

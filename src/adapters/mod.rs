@@ -1,0 +1,9 @@
+//! The edges: everything that talks to the world outside the process. STS and IAM (`aws`),
+//! the credentials file (`credentials_file`), the credential_process cache (`cache`), files
+//! read and written safely (`fs`), and the stderr log (`logging`).
+
+pub mod aws;
+pub mod cache;
+pub mod credentials_file;
+pub mod fs;
+pub mod logging;
