@@ -39,12 +39,15 @@ impl From<Exit> for std::process::ExitCode {
 /// The exit code for an error, from the typed errors and markers in its chain.
 pub fn exit_code_for(err: &anyhow::Error) -> Exit {
     if err
-        .downcast_ref::<crate::targets::SomeTargetsFailed>()
+        .downcast_ref::<crate::commands::targets::SomeTargetsFailed>()
         .is_some()
     {
         return Exit::SomeTargetsFailed;
     }
-    if err.downcast_ref::<crate::status::NotFresh>().is_some() {
+    if err
+        .downcast_ref::<crate::commands::status::NotFresh>()
+        .is_some()
+    {
         return Exit::NotFresh;
     }
     if err.downcast_ref::<CannotUpdate>().is_some() {

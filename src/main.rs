@@ -2,11 +2,11 @@
 //! its documented code.
 
 use clap::Parser as _;
-use rolecreds::exit::{Exit, exit_code_for};
+use rolecreds::exit::Exit;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    rolecreds::ignore_file_size_signal();
+    rolecreds::adapters::fs::ignore_file_size_signal();
     let cli = match rolecreds::cli::Cli::try_parse() {
         Ok(cli) => cli,
         Err(err) if !err.use_stderr() => {
@@ -19,13 +19,7 @@ fn main() -> ExitCode {
             return Exit::Usage.into();
         }
     };
-    match rolecreds::run(cli) {
-        Ok(()) => Exit::Success.into(),
-        Err(err) => {
-            eprintln!("rolecreds: error: {err:#}");
-            exit_code_for(&err).into()
-        }
-    }
+    rolecreds::app::run(cli).into()
 }
 
 /// clap's message without its `error: ` prefix and the trailing usage hint, so every error

@@ -7,3 +7,4 @@ pub mod cache;
 pub mod credentials_file;
 pub mod fs;
 pub mod logging;
+pub mod signals;

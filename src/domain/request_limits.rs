@@ -1,6 +1,37 @@
 //! STS's limits on what an AssumeRole request may carry (session tags, managed policy ARNs,
-//! the session policy, the region), checked before any network call so that bad input is
+//! the session policy, the region, the lifetime, the external id), checked before any network call so that bad input is
 //! exit 2 with one line that names the rule, not an SDK error after a round trip.
+
+use std::time::Duration;
+
+/// STS's limits for DurationSeconds.
+pub const MIN_DURATION: Duration = Duration::from_secs(900);
+pub const MAX_DURATION: Duration = Duration::from_secs(43_200);
+/// STS's limits on an external id's length.
+const EXTERNAL_ID_CHARS: std::ops::RangeInclusive<usize> = 2..=1224;
+
+/// A session lifetime STS accepts; `name` is how the user spells the setting.
+pub fn check_duration(name: &str, duration: Duration) -> Result<(), String> {
+    if (MIN_DURATION..=MAX_DURATION).contains(&duration) {
+        return Ok(());
+    }
+    Err(format!(
+        "{name} {} seconds is outside what STS accepts: 900 to 43200 (15m to 12h)",
+        duration.as_secs()
+    ))
+}
+
+/// An external id of a length STS accepts; `name` is how the user spells the setting.
+pub fn check_external_id(name: &str, id: &str) -> Result<(), String> {
+    if EXTERNAL_ID_CHARS.contains(&id.len()) {
+        return Ok(());
+    }
+    Err(format!(
+        "{name} must be {} to {} characters long",
+        EXTERNAL_ID_CHARS.start(),
+        EXTERNAL_ID_CHARS.end()
+    ))
+}
 
 /// STS accepts at most 50 session tags.
 pub const MAX_TAGS: usize = 50;

@@ -20,17 +20,27 @@ pub fn refresh_margin(lifetime: Duration, refresh_before: Option<Duration>) -> D
     refresh_before.unwrap_or_else(|| DEFAULT_MARGIN_CAP.min(lifetime / 2))
 }
 
-/// `--refresh-before` must leave some lifetime before the refresh point.
-pub fn check_refresh_before(refresh_before: Duration, lifetime: Duration) -> Result<(), String> {
+/// The refresh margin must leave some lifetime before the refresh point. `names` are how the
+/// user spells the two settings (`--refresh-before`/`--duration`, or a targets file's keys).
+pub fn check_refresh_before(
+    refresh_before: Duration,
+    lifetime: Duration,
+    names: (&str, &str),
+) -> Result<(), String> {
     if refresh_before < lifetime {
         return Ok(());
     }
     Err(format!(
-        "--refresh-before {}s must be shorter than the session lifetime ({}s, --duration)",
+        "{} {}s must be shorter than the session lifetime ({}s, {})",
+        names.0,
         refresh_before.as_secs(),
-        lifetime.as_secs()
+        lifetime.as_secs(),
+        names.1
     ))
 }
+
+/// How the command line spells the refresh margin and the lifetime.
+pub const FLAG_NAMES: (&str, &str) = ("--refresh-before", "--duration");
 
 /// When to refresh credentials that expire at `expiration`: `margin` before it, moved
 /// earlier by jitter (`unit` is a random draw in [0, 1)) so that many watchers do not call
@@ -100,13 +110,13 @@ mod tests {
     #[test]
     fn refresh_before_must_be_shorter_than_the_lifetime() {
         let secs = Duration::from_secs;
-        assert!(check_refresh_before(secs(895), secs(900)).is_ok());
-        let err = check_refresh_before(secs(900), secs(900)).unwrap_err();
+        assert!(check_refresh_before(secs(895), secs(900), FLAG_NAMES).is_ok());
+        let err = check_refresh_before(secs(900), secs(900), FLAG_NAMES).unwrap_err();
         assert!(
             err.contains("--refresh-before 900s must be shorter"),
             "{err}"
         );
-        assert!(check_refresh_before(2 * HOUR, HOUR).is_err());
+        assert!(check_refresh_before(2 * HOUR, HOUR, FLAG_NAMES).is_err());
     }
 
     #[test]

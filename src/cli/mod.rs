@@ -1,6 +1,9 @@
 //! The command line as the user types it (clap). Nothing here is resolved or checked beyond
 //! syntax; `settings` turns it into what the program does.
 
+pub mod generate;
+pub mod resolve;
+
 use crate::domain::profile_name::ProfileName;
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
@@ -30,7 +33,7 @@ pub struct Cli {
 
     /// Print a shell completion script or the man page (used by scripts/generate)
     #[arg(long, value_name = "KIND", hide = true, exclusive = true)]
-    pub generate: Option<crate::generate::Generated>,
+    pub generate: Option<Generated>,
 }
 
 /// What to assume and where to write it (the main job).
@@ -294,4 +297,15 @@ pub struct ImportArgs {
     /// The credentials-file profile to write (letters, digits and _-/.%@:+)
     #[arg(long, alias = "profile_name", value_name = "NAME")]
     pub profile_name: ProfileName,
+}
+
+/// What `--generate` can produce.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Generated {
+    Bash,
+    Zsh,
+    Fish,
+    Powershell,
+    Elvish,
+    Man,
 }

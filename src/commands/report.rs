@@ -1,9 +1,9 @@
 //! What rolecreds tells the user: one human line on stderr, or JSON on stdout; never secrets.
 
 use crate::adapters::credentials_file::WriteReport;
-use crate::cli::OutputFormat;
 use crate::domain::credentials::TemporaryCredentials;
 use crate::domain::profile_name::ProfileName;
+use crate::settings::OutputFormat;
 use crate::settings::OutputSettings;
 use std::path::Path;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};

@@ -7,7 +7,8 @@
 use crate::adapters::cache::{self, Cache, SourceIdentity};
 use crate::domain::credentials::TemporaryCredentials;
 use crate::domain::schedule;
-use crate::rotate::{self, Session};
+use crate::engine::mfa::mfa_code;
+use crate::engine::session::Session;
 use crate::settings::{FileSettings, RotateSettings};
 use anyhow::Context as _;
 use std::io::Write as _;
@@ -48,7 +49,7 @@ pub async fn serve(settings: &RotateSettings, file: &FileSettings) -> anyhow::Re
         tracing::info!("serving cached credentials");
         return print_document(&credentials);
     }
-    let mfa = rotate::mfa_code(settings)?;
+    let mfa = mfa_code(settings)?;
     let session = Session::start(settings).await?;
     let credentials = session.assume(settings, mfa).await?;
     if let Some(entry) = &entry

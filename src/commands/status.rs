@@ -1,13 +1,13 @@
 //! `rolecreds status`: which profiles hold temporary credentials, when each expires, and
 //! (with `--profile`) an exit code that says whether one is fresh. Never shows secrets.
 
-use crate::cli::OutputFormat;
+use crate::commands::report::time_left;
 use crate::domain::credentials_json::parse_expiration;
 use crate::domain::editor::validate::parse_credentials_text;
 use crate::domain::profile_name::ProfileName;
 use crate::domain::schedule;
 use crate::error::UsageError;
-use crate::report::time_left;
+use crate::settings::OutputFormat;
 use crate::settings::{FileSettings, OutputSettings};
 use std::time::{Duration, SystemTime};
 

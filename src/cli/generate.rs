@@ -2,24 +2,14 @@
 //! so they never drift from the flags. `scripts/generate` writes them into completions/ and
 //! man/; tests/generated_files.rs fails when a committed file differs from fresh output.
 
-use clap::{CommandFactory as _, ValueEnum};
+use super::{Cli, Generated};
+use clap::CommandFactory as _;
 use clap_complete::Shell;
 use std::io::Write;
 
-/// What `--generate` can produce.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Generated {
-    Bash,
-    Zsh,
-    Fish,
-    Powershell,
-    Elvish,
-    Man,
-}
-
 /// Writes the requested file to `out`.
 pub fn generate(kind: Generated, out: &mut dyn Write) -> std::io::Result<()> {
-    let mut command = crate::cli::Cli::command();
+    let mut command = Cli::command();
     let shell = match kind {
         Generated::Bash => Shell::Bash,
         Generated::Zsh => Shell::Zsh,

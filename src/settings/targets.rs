@@ -19,11 +19,13 @@
 //! Every problem is found in one pass and reported with the line it is on, so a file is fixed
 //! in one go; a file with any problem is refused as a whole.
 
+use crate::domain::assume::AssumeOptions;
 use crate::domain::profile_name::ProfileName;
+use crate::domain::request_limits;
 use crate::domain::role::{self, RoleArn};
 use crate::domain::schedule;
 use crate::domain::session_name::{self, DEFAULT_TEMPLATE, SessionParts};
-use crate::settings::{DEFAULT_DURATION, MAX_DURATION, MIN_DURATION};
+use crate::settings::DEFAULT_DURATION;
 use serde::Deserialize;
 use std::collections::HashMap;
 use std::fmt;
@@ -261,16 +263,10 @@ impl Checker<'_> {
             )
             .or(fallbacks.duration)
             .unwrap_or(DEFAULT_DURATION);
-        if !(MIN_DURATION..=MAX_DURATION).contains(&duration) {
+        if let Err(message) = request_limits::check_duration("duration", duration) {
             let at = raw.duration.as_ref().or(defaults.duration.as_ref());
             let at = at.map_or(line, |d| self.line_of(d));
-            self.problem::<()>(
-                at,
-                format!(
-                    "duration {} seconds is outside what STS accepts: 900 to 43200 (15m to 12h)",
-                    duration.as_secs()
-                ),
-            );
+            self.problem::<()>(at, message);
         }
         let refresh_at = raw
             .refresh_before
@@ -280,26 +276,17 @@ impl Checker<'_> {
             .duration("refresh_before", refresh_at)
             .or(fallbacks.refresh_before);
         if let Some(before) = refresh_before
-            && before >= duration
+            && let Err(message) =
+                schedule::check_refresh_before(before, duration, ("refresh_before", "duration"))
         {
             let at = refresh_at.map_or(line, |d| self.line_of(d));
-            self.problem::<()>(
-                at,
-                format!(
-                    "refresh_before {}s must be shorter than the session lifetime ({}s, duration)",
-                    before.as_secs(),
-                    duration.as_secs()
-                ),
-            );
+            self.problem::<()>(at, message);
         }
         let external_id = pick(&raw.external_id, &defaults.external_id);
         if let Some(id) = external_id
-            && !(2..=1224).contains(&id.get_ref().len())
+            && let Err(message) = request_limits::check_external_id("external_id", id.get_ref())
         {
-            self.problem::<()>(
-                self.line_of(id),
-                "external_id must be 2 to 1224 characters long".into(),
-            );
+            self.problem::<()>(self.line_of(id), message);
         }
         let template = pick(&raw.session_name, &defaults.session_name);
         let session_template = template
@@ -435,6 +422,33 @@ impl LineIndex {
 
     fn line(&self, offset: usize) -> usize {
         self.starts.partition_point(|&start| start <= offset)
+    }
+}
+
+/// The checked targets file and what applies to every target.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    pub targets: Vec<Target>,
+    /// How many AssumeRole calls may be in flight at once.
+    pub jobs: usize,
+    /// `--watch`: keep every target fresh until stopped.
+    pub watch: bool,
+    pub force: bool,
+    /// Skip targets whose profile is still valid this long (`--min-remaining`).
+    pub min_remaining: Option<Duration>,
+    /// What every target asks for (each target's external id goes in per target).
+    pub options: AssumeOptions,
+    /// The profile the default chain takes credentials from, if it takes them from one.
+    pub default_source_profile: Option<String>,
+}
+
+impl Plan {
+    /// The profile a target's source credentials come from, when they come from a profile.
+    pub fn source_profile_of<'p>(&'p self, target: &'p Target) -> Option<&'p str> {
+        target
+            .source_profile
+            .as_deref()
+            .or(self.default_source_profile.as_deref())
     }
 }
 

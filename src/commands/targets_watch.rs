@@ -5,13 +5,15 @@
 //! (access denied) is dropped and the others go on. SIGHUP refreshes all; SIGTERM and SIGINT
 //! stop (exit 0).
 
-use super::{
-    LongTermKeys, Outcome, Plan, SessionNames, check_before_network, report_outcomes, rotate_batch,
-};
 use crate::adapters::credentials_file::CredentialsFile;
+use crate::adapters::signals::{Signals, Wake};
+use crate::commands::targets::{rebuild, report_outcomes};
 use crate::domain::schedule;
+use crate::engine::batch::{Outcome, SessionNames, check_before_network, profiles, rotate_batch};
+use crate::engine::guards::LongTermKeys;
+use crate::engine::refresh::{arrived_stale, fit_margin, is_retryable, stale_warning};
+use crate::settings::targets::Plan;
 use crate::settings::{FileSettings, OutputSettings};
-use crate::watch::{Signals, Wake, arrived_stale, is_retryable, stale_warning};
 use std::time::{Duration, SystemTime};
 
 /// The most a refresh is moved earlier to share a commit with another.
@@ -30,13 +32,10 @@ struct State {
 
 /// Keeps every target fresh until stopped; `Ok` after SIGTERM or SIGINT, the last error when
 /// no target is left to refresh.
-pub async fn watch(
-    plan: &Plan,
-    credentials_file: &CredentialsFile,
-    file: &FileSettings,
-    output: &OutputSettings,
-) -> anyhow::Result<()> {
+pub async fn run(plan: &Plan, file: &FileSettings, output: &OutputSettings) -> anyhow::Result<()> {
     let mut signals = Signals::listen()?;
+    let credentials_file = &file.open()?;
+    credentials_file.check_before_network()?;
     let now = SystemTime::now();
     let mut states: Vec<State> = plan
         .targets
@@ -54,7 +53,7 @@ pub async fn watch(
         let due = due_now(&states, SystemTime::now());
         // A file that cannot be read now fails the writes below, which are retried.
         let contents = credentials_file.read_current().unwrap_or_default();
-        let holders = LongTermKeys::in_file(&contents);
+        let holders = LongTermKeys::in_file(&contents, &profiles(plan));
         let mut ready = Vec::new();
         for index in due {
             let target = &plan.targets[index];
@@ -172,7 +171,7 @@ fn settle(
                 "rolecreds: warning: target {} is no longer refreshed",
                 target.profile
             );
-            Some(super::rebuild(err))
+            Some(rebuild(err))
         }
     }
 }
@@ -193,15 +192,6 @@ fn report_batch(
         .map(|(index, outcome)| (plan.targets[index].clone(), outcome))
         .unzip();
     report_outcomes(output, &targets, credentials_file, &outcomes);
-}
-
-/// A margin that fits the lifetime actually granted (role chaining may have cut it to 1 h).
-fn fit_margin(margin: Duration, lifetime: Duration) -> Duration {
-    if margin < lifetime {
-        margin
-    } else {
-        schedule::refresh_margin(lifetime, None)
-    }
 }
 
 #[cfg(test)]

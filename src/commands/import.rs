@@ -1,0 +1,36 @@
+//! `rolecreds import`: credentials JSON on standard input, written into a profile.
+
+use crate::commands::report::{self, Written};
+use crate::domain::credentials_json::parse_credentials_json;
+use crate::domain::profile_name::ProfileName;
+use crate::settings::{FileSettings, OutputSettings};
+use anyhow::Context as _;
+use std::io::Read as _;
+
+/// Reads the JSON, checks the file, and writes the profile under the lock.
+pub fn run(
+    file: &FileSettings,
+    output: &OutputSettings,
+    profile: &ProfileName,
+) -> anyhow::Result<()> {
+    let mut input = String::new();
+    std::io::stdin()
+        .read_to_string(&mut input)
+        .context("cannot read standard input")?;
+    let credentials = parse_credentials_json(&input)?;
+    let credentials_file = file.open()?;
+    credentials_file.check_before_network()?;
+    let mut locked = credentials_file.lock(file.lock_timeout)?;
+    let written = locked.write_profile(profile, &credentials)?;
+    drop(locked);
+    let written = Written {
+        profile,
+        credentials_file: credentials_file.path(),
+        role_arn: None,
+        session_name: None,
+        credentials: &credentials,
+        report: &written,
+    };
+    report::profile_written(output, &written);
+    Ok(())
+}
