@@ -11,6 +11,7 @@ use anyhow::Context as _;
 /// Runs the parsed command line and returns the exit code; an error is printed first as one
 /// `rolecreds: error: ...` line.
 pub fn run(cli: Cli) -> Exit {
+    crate::adapters::fs::ignore_file_size_signal();
     match dispatch(cli) {
         Ok(()) => Exit::Success,
         Err(err) => {

@@ -6,7 +6,7 @@
 //! refresh loop) → `settings` (resolved values) → `adapters` (STS/IAM, files, cache, signals)
 //! → `domain` (pure values and rules) → `error`. See README "Architecture".
 
-pub mod adapters;
+mod adapters;
 pub mod app;
 pub mod cli;
 mod commands;

@@ -6,7 +6,6 @@ use rolecreds::exit::Exit;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    rolecreds::adapters::fs::ignore_file_size_signal();
     let cli = match rolecreds::cli::Cli::try_parse() {
         Ok(cli) => cli,
         Err(err) if !err.use_stderr() => {

@@ -30,10 +30,7 @@ pub fn file_settings(
     var: impl Fn(&str) -> Option<OsString>,
     home: Option<PathBuf>,
 ) -> anyhow::Result<FileSettings> {
-    let home = var("HOME")
-        .filter(|h| !h.is_empty())
-        .map(PathBuf::from)
-        .or(home);
+    let home = location::home_dir(&var, home);
     let credentials_file = match &args.credentials_file {
         Some(path) => path.clone(),
         // No home and no path is the user's to fix (set HOME or name the file): exit 2.
@@ -115,10 +112,9 @@ pub fn rotate_settings(
     };
     session_name::render(session_template, sample).map_err(usage)?;
     let text = |name: &str| var(name).and_then(|v| v.into_string().ok());
-    let source_profile_in_use = source_profile.clone().or_else(|| {
-        let keys_in_environment = text("AWS_ACCESS_KEY_ID").is_some_and(|k| !k.is_empty());
-        (!keys_in_environment).then(|| text("AWS_PROFILE").unwrap_or_else(|| "default".into()))
-    });
+    let source_profile_in_use = source_profile
+        .clone()
+        .or_else(|| default_source_profile(text));
     let duration = args
         .duration
         .or_else(|| from_profile.and_then(|p| p.duration))
@@ -214,7 +210,6 @@ pub fn targets_plan(
         }
         UsageError(last)
     })?;
-    let keys_in_environment = var("AWS_ACCESS_KEY_ID").is_some_and(|k| !k.is_empty());
     Ok(Plan {
         targets,
         jobs: usize::from(args.jobs),
@@ -227,9 +222,15 @@ pub fn targets_plan(
             tags: args.tag.clone(),
             ..AssumeOptions::default()
         },
-        default_source_profile: (!keys_in_environment)
-            .then(|| var("AWS_PROFILE").unwrap_or_else(|| "default".into())),
+        default_source_profile: default_source_profile(var),
     })
+}
+
+/// The profile the SDK's default chain takes source credentials from: none when keys are in
+/// the environment (they come first), else `AWS_PROFILE` or `default`.
+fn default_source_profile(var: impl Fn(&str) -> Option<String>) -> Option<String> {
+    let keys_in_environment = var("AWS_ACCESS_KEY_ID").is_some_and(|k| !k.is_empty());
+    (!keys_in_environment).then(|| var("AWS_PROFILE").unwrap_or_else(|| "default".into()))
 }
 
 fn refuse_unsupported_flags(args: &RotateArgs) -> Result<(), UsageError> {

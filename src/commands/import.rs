@@ -23,14 +23,7 @@ pub fn run(
     let mut locked = credentials_file.lock(file.lock_timeout)?;
     let written = locked.write_profile(profile, &credentials)?;
     drop(locked);
-    let written = Written {
-        profile,
-        credentials_file: credentials_file.path(),
-        role_arn: None,
-        session_name: None,
-        credentials: &credentials,
-        report: &written,
-    };
+    let written = Written::new(profile, &credentials_file, &credentials, &written);
     report::profile_written(output, &written);
     Ok(())
 }

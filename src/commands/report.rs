@@ -1,8 +1,10 @@
 //! What rolecreds tells the user: one human line on stderr, or JSON on stdout; never secrets.
 
-use crate::adapters::credentials_file::WriteReport;
+use crate::adapters::credentials_file::{CredentialsFile, WriteReport};
 use crate::domain::credentials::TemporaryCredentials;
 use crate::domain::profile_name::ProfileName;
+use crate::domain::role::RoleArn;
+use crate::domain::session_name::SessionName;
 use crate::settings::OutputFormat;
 use crate::settings::OutputSettings;
 use std::path::Path;
@@ -17,6 +19,32 @@ pub struct Written<'a> {
     pub session_name: Option<String>,
     pub credentials: &'a TemporaryCredentials,
     pub report: &'a WriteReport,
+}
+
+impl<'a> Written<'a> {
+    /// A write of `credentials` into `profile` of `credentials_file`, with what it did.
+    pub fn new(
+        profile: &'a ProfileName,
+        credentials_file: &'a CredentialsFile,
+        credentials: &'a TemporaryCredentials,
+        report: &'a WriteReport,
+    ) -> Self {
+        Self {
+            profile,
+            credentials_file: credentials_file.path(),
+            role_arn: None,
+            session_name: None,
+            credentials,
+            report,
+        }
+    }
+
+    /// The role and session the credentials come from (none for `import`).
+    pub fn by_role(mut self, role: &RoleArn, session_name: &SessionName) -> Self {
+        self.role_arn = Some(role.to_string());
+        self.session_name = Some(session_name.to_string());
+        self
+    }
 }
 
 /// Reports a profile write, e.g. `wrote profile dns (alice@dns_editor.123456789012) in

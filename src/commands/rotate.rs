@@ -133,12 +133,6 @@ pub(crate) fn written_report<'a>(
     credentials: &'a TemporaryCredentials,
     report: &'a WriteReport,
 ) -> Written<'a> {
-    Written {
-        profile: &settings.profile,
-        credentials_file: credentials_file.path(),
-        role_arn: Some(settings.role.to_string()),
-        session_name: Some(session.name.to_string()),
-        credentials,
-        report,
-    }
+    Written::new(&settings.profile, credentials_file, credentials, report)
+        .by_role(&settings.role, &session.name)
 }

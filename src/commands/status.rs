@@ -2,7 +2,7 @@
 //! (with `--profile`) an exit code that says whether one is fresh. Never shows secrets.
 
 use crate::commands::report::time_left;
-use crate::domain::credentials_json::parse_expiration;
+use crate::domain::credentials_json::recorded_expiration;
 use crate::domain::editor::validate::parse_credentials_text;
 use crate::domain::profile_name::ProfileName;
 use crate::domain::schedule;
@@ -10,13 +10,6 @@ use crate::error::UsageError;
 use crate::settings::OutputFormat;
 use crate::settings::{FileSettings, OutputSettings};
 use std::time::{Duration, SystemTime};
-
-/// The expiry keys rolecreds and other tools write, in the order they are trusted.
-const EXPIRY_KEYS: [&str; 3] = [
-    "x_security_token_expires",
-    "aws_credential_expiration",
-    "expiration",
-];
 
 /// One profile with temporary credentials.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,10 +31,7 @@ pub fn temporary_profiles(text: &str) -> anyhow::Result<Vec<ProfileStatus>> {
             Some(ProfileStatus {
                 name: name.to_owned(),
                 access_key_id: profile.get("aws_access_key_id").unwrap_or("").to_owned(),
-                expiration: EXPIRY_KEYS
-                    .iter()
-                    .find_map(|key| profile.get(key))
-                    .and_then(|value| parse_expiration(value).ok()),
+                expiration: recorded_expiration(|key| profile.get(key)),
             })
         })
         .collect();

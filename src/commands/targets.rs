@@ -102,14 +102,13 @@ fn text_line(
 ) {
     match outcome {
         Outcome::Written(assumed, write) => {
-            let written = Written {
-                profile: &target.profile,
-                credentials_file: credentials_file.path(),
-                role_arn: Some(target.role.to_string()),
-                session_name: Some(assumed.session_name.to_string()),
-                credentials: &assumed.credentials,
-                report: write,
-            };
+            let written = Written::new(
+                &target.profile,
+                credentials_file,
+                &assumed.credentials,
+                write,
+            )
+            .by_role(&target.role, &assumed.session_name);
             report::profile_written(output, &written);
         }
         Outcome::Fresh(expiration) if !output.quiet => eprintln!(

@@ -38,6 +38,22 @@ pub fn parse_credentials_json(text: &str) -> Result<TemporaryCredentials, UsageE
     .map_err(|err| UsageError(err.to_string()))
 }
 
+/// The keys rolecreds and other tools record an expiry under in a credentials-file profile,
+/// in the order they are trusted: rolecreds' (and saml2aws'), aws-vault's, awsume's.
+pub const EXPIRY_KEYS: [&str; 3] = [
+    "x_security_token_expires",
+    "aws_credential_expiration",
+    "expiration",
+];
+
+/// The expiry recorded by `get` (a profile's key lookup), if any and readable.
+pub fn recorded_expiration<'v>(get: impl Fn(&str) -> Option<&'v str>) -> Option<SystemTime> {
+    EXPIRY_KEYS
+        .iter()
+        .find_map(|key| get(key))
+        .and_then(|value| parse_expiration(value).ok())
+}
+
 /// Parses RFC 3339 with `Z` or an offset, with or without fractional seconds (moto sends
 /// microseconds, the AWS CLI prints `+00:00`).
 pub fn parse_expiration(text: &str) -> Result<SystemTime, UsageError> {

@@ -4,6 +4,7 @@
 
 pub mod batch;
 pub mod guards;
+pub mod keeper;
 pub mod mfa;
 pub mod refresh;
 pub mod session;

@@ -10,10 +10,7 @@ pub fn credentials_file_path(
     var: impl Fn(&str) -> Option<OsString>,
     home: Option<PathBuf>,
 ) -> anyhow::Result<PathBuf> {
-    let home = var("HOME")
-        .filter(|h| !h.is_empty())
-        .map(PathBuf::from)
-        .or(home);
+    let home = home_dir(&var, home);
     if let Some(path) = var("AWS_SHARED_CREDENTIALS_FILE").filter(|p| !p.is_empty()) {
         return expand_tilde(Path::new(&path), home.as_deref());
     }
@@ -24,6 +21,17 @@ pub fn credentials_file_path(
              set HOME or AWS_SHARED_CREDENTIALS_FILE, or pass --credentials-file"
         ),
     }
+}
+
+/// The home directory in use: `HOME` when set and not empty, else the password database's.
+pub fn home_dir(
+    var: impl Fn(&str) -> Option<OsString>,
+    passwd_home: Option<PathBuf>,
+) -> Option<PathBuf> {
+    var("HOME")
+        .filter(|h| !h.is_empty())
+        .map(PathBuf::from)
+        .or(passwd_home)
 }
 
 /// Expands a leading `~/`, as the AWS CLI does for `AWS_SHARED_CREDENTIALS_FILE`.

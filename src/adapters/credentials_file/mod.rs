@@ -278,14 +278,7 @@ pub fn profile_value(contents: &[u8], profile: &str, key: &str) -> Option<String
 pub fn profile_expiration(contents: &[u8], profile: &ProfileName) -> Option<std::time::SystemTime> {
     let profiles = parse_section(contents, profile)?;
     let found = profiles.get_profile(profile.as_str())?;
-    [
-        "x_security_token_expires",
-        "aws_credential_expiration",
-        "expiration",
-    ]
-    .iter()
-    .find_map(|key| found.get(key))
-    .and_then(|value| crate::domain::credentials_json::parse_expiration(value).ok())
+    crate::domain::credentials_json::recorded_expiration(|key| found.get(key))
 }
 
 /// Follows symlinks in the last path component, including a dangling one, to the real file.
