@@ -315,17 +315,7 @@ impl Aws {
             .send()
             .await
             .map_err(|err| classify("sts:GetSessionToken", err))?;
-        let issued = output.credentials().ok_or_else(|| {
-            AwsFailure::Other("sts:GetSessionToken answered without credentials".into())
-        })?;
-        let expiration = SystemTime::try_from(*issued.expiration()).map_err(|_| {
-            AwsFailure::Other("sts:GetSessionToken returned an unreadable expiration".into())
-        })?;
-        crate::domain::credentials::check_expiration(expiration).map_err(|err| {
-            AwsFailure::Other(format!(
-                "sts:GetSessionToken answered with credentials that cannot be used ({err})"
-            ))
-        })?;
+        let (issued, expiration) = issued("sts:GetSessionToken", output.credentials())?;
         let credentials = Credentials::new(
             issued.access_key_id(),
             issued.secret_access_key(),
@@ -383,12 +373,7 @@ impl Aws {
             }
             Err(err) => return Err(classify("sts:AssumeRole", err)),
         };
-        let issued = output.credentials().ok_or_else(|| {
-            AwsFailure::Other("sts:AssumeRole answered without credentials".into())
-        })?;
-        let expiration = SystemTime::try_from(*issued.expiration()).map_err(|_| {
-            AwsFailure::Other("sts:AssumeRole returned an unreadable expiration".into())
-        })?;
+        let (issued, expiration) = issued("sts:AssumeRole", output.credentials())?;
         TemporaryCredentials::new(
             issued.access_key_id(),
             Secret::new(issued.secret_access_key()),
@@ -449,6 +434,23 @@ impl Aws {
         }
         call
     }
+}
+
+/// The credentials an STS answer carries and their expiry, checked to be usable.
+fn issued<'c>(
+    operation: &str,
+    issued: Option<&'c aws_sdk_sts::types::Credentials>,
+) -> Result<(&'c aws_sdk_sts::types::Credentials, SystemTime), AwsFailure> {
+    let issued = issued
+        .ok_or_else(|| AwsFailure::Other(format!("{operation} answered without credentials")))?;
+    let expiration = SystemTime::try_from(*issued.expiration())
+        .map_err(|_| AwsFailure::Other(format!("{operation} returned an unreadable expiration")))?;
+    crate::domain::credentials::check_expiration(expiration).map_err(|err| {
+        AwsFailure::Other(format!(
+            "{operation} answered with credentials that cannot be used ({err})"
+        ))
+    })?;
+    Ok((issued, expiration))
 }
 
 fn no_credentials_message(connection: &Connection) -> String {

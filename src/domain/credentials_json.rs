@@ -1,4 +1,5 @@
-//! `rolecreds import`: credentials JSON on standard input, written into a profile.
+//! Credentials as JSON: the two shapes rolecreds reads (`aws sts assume-role` output and a
+//! credential_process document), RFC 3339 expiries, and the expiry keys of a profile.
 
 use crate::domain::credentials::TemporaryCredentials;
 use crate::domain::secret::Secret;

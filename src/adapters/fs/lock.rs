@@ -1,4 +1,5 @@
-//! An exclusive lock on a sidecar file beside the credentials file, taken by every writer.
+//! An exclusive lock on a sidecar file beside the file it guards (the credentials file, a
+//! cache entry), taken by every writer.
 //!
 //! The credentials file itself cannot carry the lock: each commit renames a new inode over it.
 //! The sidecar is created once and never renamed or deleted, so every rolecreds process that
