@@ -17,10 +17,21 @@ pub enum Wake {
     Stop,
 }
 
+/// The stop and refresh signals, or none at all ([`Signals::inert`]).
 pub struct Signals {
-    terminate: Signal,
-    interrupt: Signal,
-    hangup: Signal,
+    terminate: Option<Signal>,
+    interrupt: Option<Signal>,
+    hangup: Option<Signal>,
+}
+
+/// The next delivery of `signal`, or never when it is not listened to.
+async fn delivery(signal: &mut Option<Signal>) {
+    match signal {
+        Some(signal) => {
+            signal.recv().await;
+        }
+        None => std::future::pending().await,
+    }
 }
 
 impl Signals {
@@ -29,27 +40,37 @@ impl Signals {
     pub fn listen() -> anyhow::Result<Self> {
         let listen = |kind| signal(kind).context("cannot listen for signals");
         Ok(Self {
-            terminate: listen(SignalKind::terminate())?,
-            interrupt: listen(SignalKind::interrupt())?,
-            hangup: listen(SignalKind::hangup())?,
+            terminate: Some(listen(SignalKind::terminate())?),
+            interrupt: Some(listen(SignalKind::interrupt())?),
+            hangup: Some(listen(SignalKind::hangup())?),
         })
+    }
+
+    /// Signals that never arrive: for a keeper whose process hands its signals to a child
+    /// (`exec`), so that they neither stop nor refresh it.
+    pub fn inert() -> Self {
+        Self {
+            terminate: None,
+            interrupt: None,
+            hangup: None,
+        }
     }
 
     /// Resolves on SIGTERM, SIGINT or SIGHUP (at a prompt, a hangup means the terminal is
     /// gone).
     pub async fn any(&mut self) {
         tokio::select! {
-            _ = self.terminate.recv() => {}
-            _ = self.interrupt.recv() => {}
-            _ = self.hangup.recv() => {}
+            () = delivery(&mut self.terminate) => {}
+            () = delivery(&mut self.interrupt) => {}
+            () = delivery(&mut self.hangup) => {}
         }
     }
 
     /// Resolves on SIGTERM or SIGINT.
     pub async fn stopped(&mut self) {
         tokio::select! {
-            _ = self.terminate.recv() => {}
-            _ = self.interrupt.recv() => {}
+            () = delivery(&mut self.terminate) => {}
+            () = delivery(&mut self.interrupt) => {}
         }
     }
 
@@ -68,12 +89,72 @@ impl Signals {
             }
             tokio::select! {
                 _ = tokio::time::sleep(nap) => {}
-                _ = self.terminate.recv() => return Wake::Stop,
-                _ = self.interrupt.recv() => return Wake::Stop,
-                _ = self.hangup.recv() => return Wake::Now,
+                () = delivery(&mut self.terminate) => return Wake::Stop,
+                () = delivery(&mut self.interrupt) => return Wake::Stop,
+                () = delivery(&mut self.hangup) => return Wake::Now,
             }
         }
     }
+}
+
+/// The signals `exec` passes on to its child: those a user or a service manager sends to
+/// stop, reload or poke a process.
+pub struct Forwarded {
+    signals: Vec<(libc::c_int, Signal)>,
+}
+
+impl Forwarded {
+    pub const KINDS: [libc::c_int; 6] = [
+        libc::SIGINT,
+        libc::SIGTERM,
+        libc::SIGHUP,
+        libc::SIGQUIT,
+        libc::SIGUSR1,
+        libc::SIGUSR2,
+    ];
+
+    /// Listens for every kind in [`Forwarded::KINDS`] (their default actions, which would
+    /// end rolecreds and orphan the child, no longer apply).
+    pub fn listen() -> anyhow::Result<Self> {
+        let signals = Self::KINDS
+            .iter()
+            .map(|&number| {
+                signal(SignalKind::from_raw(number))
+                    .map(|listener| (number, listener))
+                    .context("cannot listen for signals")
+            })
+            .collect::<anyhow::Result<_>>()?;
+        Ok(Self { signals })
+    }
+
+    /// The number of the next signal received.
+    pub async fn next(&mut self) -> libc::c_int {
+        let receivers = self.signals.iter_mut().map(|(number, listener)| {
+            let number = *number;
+            Box::pin(async move {
+                listener.recv().await;
+                number
+            })
+        });
+        futures_select_all(receivers).await
+    }
+}
+
+/// The first of several futures to finish (a small `select_all`, to avoid a dependency).
+async fn futures_select_all<F>(futures: impl IntoIterator<Item = std::pin::Pin<Box<F>>>) -> F::Output
+where
+    F: std::future::Future + ?Sized,
+{
+    let mut futures: Vec<_> = futures.into_iter().collect();
+    std::future::poll_fn(move |cx| {
+        for future in &mut futures {
+            if let std::task::Poll::Ready(output) = future.as_mut().poll(cx) {
+                return std::task::Poll::Ready(output);
+            }
+        }
+        std::task::Poll::Pending
+    })
+    .await
 }
 
 #[cfg(test)]

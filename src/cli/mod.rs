@@ -269,6 +269,55 @@ pub enum Command {
     ///
     /// Example: rolecreds status --profile dns --min-remaining 10m || rolecreds ...
     Status(StatusArgs),
+
+    /// Run a command with the role's credentials, kept fresh for as long as it runs.
+    ///
+    /// The command gets a local credentials endpoint (AWS_CONTAINER_CREDENTIALS_FULL_URI and
+    /// AWS_CONTAINER_AUTHORIZATION_TOKEN), which every AWS SDK and the AWS CLI refresh from by
+    /// themselves, so a run longer than one session never sees expired credentials. The
+    /// command's environment loses AWS_ACCESS_KEY_ID, AWS_PROFILE and the like, and its
+    /// AWS_CONFIG_FILE and AWS_SHARED_CREDENTIALS_FILE are private copies without credentials
+    /// (the user's region and settings stay), so nothing can shadow the role. rolecreds passes
+    /// signals on and exits with the command's status.
+    ///
+    /// Example: rolecreds exec --role-arn arn:aws:iam::123456789012:role/deployer --
+    /// terraform apply
+    Exec(ExecArgs),
+
+    /// Serve the role's credentials on a local endpoint until stopped.
+    ///
+    /// Prints the `export` lines a shell evaluates (eval "$(rolecreds serve ...)"); every
+    /// process started with them gets the role's credentials and refreshes them by itself.
+    /// With --targets, each target's profile is served at its own URL. SIGTERM or SIGINT
+    /// stops it, SIGHUP refreshes now.
+    ///
+    /// Example: eval "$(rolecreds serve --role-arn arn:aws:iam::123456789012:role/dev)"
+    Serve(ServeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ExecArgs {
+    #[command(flatten)]
+    pub rotate: RotateArgs,
+
+    /// Give the command the user's own AWS_CONFIG_FILE and AWS_SHARED_CREDENTIALS_FILE (a
+    /// profile there with keys, or one the command names, may then win over the role)
+    #[arg(long)]
+    pub keep_aws_files: bool,
+
+    /// The command to run, and its arguments
+    #[arg(last = true, required = true, value_name = "COMMAND")]
+    pub command: Vec<std::ffi::OsString>,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub rotate: RotateArgs,
+
+    /// The loopback address to listen on (the SDKs accept plain HTTP only from loopback)
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:0")]
+    pub listen: std::net::SocketAddr,
 }
 
 #[derive(Debug, Args)]
@@ -288,6 +337,8 @@ impl Command {
         match self {
             Command::Import(_) => "import",
             Command::Status(_) => "status",
+            Command::Exec(_) => "exec",
+            Command::Serve(_) => "serve",
         }
     }
 }

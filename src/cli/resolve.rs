@@ -15,6 +15,7 @@ use crate::domain::session_name::{self, DEFAULT_TEMPLATE, SessionParts};
 use crate::error::UsageError;
 use crate::settings::targets::{Fallbacks, Plan};
 use crate::settings::{
+    ExecSettings, ServeSettings,
     self, DEFAULT_DURATION, FileSettings, Mode, OutputSettings, RotateSettings, check_duration,
     check_external_id, check_length, check_mfa_session_duration, check_regions, read_policy,
     token_code_from_arg,
@@ -241,6 +242,61 @@ fn refuse_unsupported_flags(args: &RotateArgs) -> Result<(), UsageError> {
     match unsupported.into_iter().find(|(_, given)| *given) {
         Some((flag, _)) => Err(UsageError(format!(
             "{flag} does not go with --targets; run that role on its own"
+        ))),
+        None => Ok(()),
+    }
+}
+
+/// `exec`: the rotation (no profile is written) and the command to run.
+pub fn exec_settings(
+    args: &super::ExecArgs,
+    var: impl Fn(&str) -> Option<OsString>,
+    from_profile: Option<&RoleProfile>,
+) -> Result<(RotateSettings, ExecSettings), UsageError> {
+    refuse_flags_of_other_modes("exec", &args.rotate, true)?;
+    let rotation = rotate_settings(&args.rotate, var, from_profile)?;
+    let exec = ExecSettings {
+        command: args.command.clone(),
+        keep_aws_files: args.keep_aws_files,
+    };
+    Ok((rotation, exec))
+}
+
+/// `serve`: the address, checked to be loopback (the SDKs take plain HTTP only from there).
+pub fn serve_settings(args: &super::ServeArgs) -> Result<ServeSettings, UsageError> {
+    refuse_flags_of_other_modes("serve", &args.rotate, false)?;
+    if !args.listen.ip().is_loopback() {
+        return Err(UsageError(format!(
+            "--listen {} is not a loopback address; the SDKs fetch credentials over plain HTTP \
+             only from loopback: use 127.0.0.1:PORT",
+            args.listen
+        )));
+    }
+    Ok(ServeSettings {
+        listen: args.listen,
+    })
+}
+
+/// The rotation flags that make no sense for `exec`/`serve` (they write no profile and keep
+/// the credentials fresh by themselves); `--targets` only with `serve`.
+fn refuse_flags_of_other_modes(
+    mode: &str,
+    args: &RotateArgs,
+    one_role: bool,
+) -> Result<(), UsageError> {
+    let given = [
+        ("--targets", one_role && args.targets.is_some()),
+        ("--profile-name", args.profile_name.is_some()),
+        ("--force", args.force),
+        ("--dry-run", args.dry_run),
+        ("--watch", args.refresh.watch),
+        ("--credential-process", args.refresh.credential_process),
+        ("--min-remaining", args.refresh.min_remaining.is_some()),
+    ];
+    match given.into_iter().find(|(_, given)| *given) {
+        Some((flag, _)) => Err(UsageError(format!(
+            "{flag} does not go with `{mode}`, which writes no profile and keeps the \
+             credentials fresh by itself; drop it"
         ))),
         None => Ok(()),
     }

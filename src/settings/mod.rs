@@ -80,6 +80,53 @@ pub struct RotateSettings {
     pub refresh_margin: Duration,
 }
 
+impl RotateSettings {
+    /// The rotation of one target of a targets plan, kept fresh (`serve --targets`).
+    pub fn for_target(plan: &targets::Plan, target: &targets::Target) -> Self {
+        Self {
+            role: target.role.clone(),
+            profile: target.profile.clone(),
+            connection: Connection {
+                source_profile: target.source_profile.clone(),
+                region: target.region.clone(),
+            },
+            source_profile_in_use: plan.source_profile_of(target).map(str::to_owned),
+            duration: target.duration,
+            session_template: target.session_template.clone(),
+            options: AssumeOptions {
+                external_id: target.external_id.clone(),
+                ..plan.options.clone()
+            },
+            mfa_serial: None,
+            token_code: None,
+            mfa_session_duration: DEFAULT_MFA_SESSION,
+            force: plan.force,
+            dry_run: false,
+            mode: Mode::Watch,
+            refresh_margin: target.refresh_margin,
+        }
+    }
+}
+
+/// How long one MFA code lasts by default (`--mfa-session-duration`).
+pub const DEFAULT_MFA_SESSION: Duration = Duration::from_secs(12 * 3600);
+
+/// `exec`: the command to run with the role's credentials.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExecSettings {
+    /// The program and its arguments.
+    pub command: Vec<std::ffi::OsString>,
+    /// Let the command see the user's own AWS config and credentials files.
+    pub keep_aws_files: bool,
+}
+
+/// `serve`: where to listen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ServeSettings {
+    /// A loopback address (port 0: a free one).
+    pub listen: std::net::SocketAddr,
+}
+
 /// How a rotation runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
