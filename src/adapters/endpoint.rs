@@ -617,3 +617,515 @@ async fn linger(stream: &mut TcpStream) {
     })
     .await;
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::UNIX_EPOCH;
+    use tokio::sync::oneshot;
+    use tokio::task::JoinHandle;
+
+    const SECRET: &str = "c2VjcmV0Q0FOQVJZ+/=";
+    const SESSION_TOKEN: &str = "U0VTU0lPTkNBTkFSWQ==";
+    const ROLE_ARN: &str = "arn:aws:iam::123456789012:role/deploy";
+
+    fn served(key: &str, expiration: SystemTime) -> Arc<ServedCredentials> {
+        let credentials = TemporaryCredentials::new(
+            key,
+            Secret::new(SECRET),
+            Secret::new(SESSION_TOKEN),
+            expiration,
+        )
+        .unwrap();
+        Arc::new(ServedCredentials {
+            credentials,
+            role_arn: ROLE_ARN.to_owned(),
+        })
+    }
+
+    fn in_an_hour() -> SystemTime {
+        SystemTime::now() + Duration::from_secs(3600)
+    }
+
+    /// A running endpoint and the handles a test needs.
+    struct Running {
+        addr: SocketAddr,
+        url: String,
+        token: Secret,
+        stop: oneshot::Sender<()>,
+        served: JoinHandle<anyhow::Result<()>>,
+    }
+
+    async fn start(routes: Vec<(&str, CredentialsFeed)>, limits: Limits) -> Running {
+        let bound = bind("127.0.0.1:0".parse().unwrap()).await.unwrap();
+        let (addr, url) = (bound.local_addr(), bound.url("/role"));
+        let token = token();
+        let (stop, stopped) = oneshot::channel::<()>();
+        let routes = routes.into_iter().map(|(p, f)| (p.to_owned(), f)).collect();
+        let serving = bound.serve_within(limits, SystemTime::now, token.clone(), routes, async {
+            let _ = stopped.await;
+        });
+        let served = tokio::spawn(serving);
+        Running {
+            addr,
+            url,
+            token,
+            stop,
+            served,
+        }
+    }
+
+    /// One route, `/role`, already holding a fresh set.
+    async fn start_serving_role() -> (Running, watch::Sender<Option<Arc<ServedCredentials>>>) {
+        let (publish, feed) = watch::channel(Some(served("ASIAROLE", in_an_hour())));
+        (start(vec![("/role", feed)], LIMITS).await, publish)
+    }
+
+    #[derive(Debug)]
+    struct Response {
+        status: u16,
+        head: String,
+        body: String,
+    }
+
+    impl Response {
+        fn header(&self, name: &str) -> Option<&str> {
+            self.head.lines().skip(1).find_map(|line| {
+                let (key, value) = line.split_once(':')?;
+                key.eq_ignore_ascii_case(name).then(|| value.trim())
+            })
+        }
+
+        fn json(&self) -> serde_json::Value {
+            serde_json::from_str(&self.body).unwrap_or_else(|err| panic!("{err}: {self:?}"))
+        }
+    }
+
+    fn parse_response(raw: &[u8]) -> Response {
+        let text = String::from_utf8_lossy(raw);
+        let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+        let status = head
+            .split(' ')
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0);
+        Response {
+            status,
+            head: head.to_owned(),
+            body: body.to_owned(),
+        }
+    }
+
+    /// Sends `raw` as is and reads until the server closes.
+    async fn exchange(addr: SocketAddr, raw: &[u8]) -> std::io::Result<Response> {
+        let mut stream = TcpStream::connect(addr).await?;
+        stream.write_all(raw).await?;
+        let mut answer = Vec::new();
+        timeout(Duration::from_secs(5), stream.read_to_end(&mut answer))
+            .await
+            .expect("the server neither answered nor closed")?;
+        Ok(parse_response(&answer))
+    }
+
+    /// A GET as an SDK sends it, with `Connection: close` so the answer ends the exchange.
+    fn get(path: &str, host: &str, authorization: Option<&str>) -> String {
+        let authorization =
+            authorization.map_or(String::new(), |value| format!("Authorization: {value}\r\n"));
+        format!("GET {path} HTTP/1.1\r\nHost: {host}\r\n{authorization}Connection: close\r\n\r\n")
+    }
+
+    async fn get_role(running: &Running, path: &str) -> Response {
+        let host = running.addr.to_string();
+        let raw = get(path, &host, Some(running.token.expose()));
+        exchange(running.addr, raw.as_bytes()).await.unwrap()
+    }
+
+    fn assert_no_secret(response: &Response, token: &Secret) {
+        let all = format!("{}{}", response.head, response.body);
+        for secret in [SECRET, SESSION_TOKEN, token.expose()] {
+            assert!(!all.contains(secret), "a secret leaked: {response:?}");
+        }
+    }
+
+    fn assert_error(response: &Response, status: u16, code: &str) {
+        assert_eq!(response.status, status, "{response:?}");
+        assert_eq!(response.header("content-type"), Some("application/json"));
+        let json = response.json();
+        assert_eq!(json["code"], code, "{response:?}");
+        assert!(json["message"].as_str().is_some_and(|m| !m.is_empty()));
+    }
+
+    #[test]
+    fn base64url_matches_rfc_4648_without_padding() {
+        let cases: [(&[u8], &str); 8] = [
+            (b"", ""),
+            (b"f", "Zg"),
+            (b"fo", "Zm8"),
+            (b"foo", "Zm9v"),
+            (b"foob", "Zm9vYg"),
+            (b"fooba", "Zm9vYmE"),
+            (b"foobar", "Zm9vYmFy"),
+            // Standard base64 would give "+/8=": the URL-safe alphabet and no padding.
+            (&[0xfb, 0xff], "-_8"),
+        ];
+        for (bytes, expected) in cases {
+            assert_eq!(encode_base64url(bytes), expected, "{bytes:?}");
+        }
+    }
+
+    #[test]
+    fn a_token_is_43_url_safe_characters_and_new_each_time() {
+        let (first, second) = (token(), token());
+        for token in [&first, &second] {
+            let text = token.expose();
+            assert!(text.len() >= 43, "{}", text.len());
+            assert!(
+                text.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'),
+                "not URL-safe base64"
+            );
+        }
+        assert_ne!(first.expose(), second.expose());
+    }
+
+    #[tokio::test]
+    async fn binding_anything_but_loopback_is_refused() {
+        for addr in ["0.0.0.0:0", "192.0.2.1:0", "[::]:0", "[::ffff:127.0.0.1]:0"] {
+            let err = bind(addr.parse().unwrap()).await.unwrap_err();
+            assert!(
+                err.downcast_ref::<UsageError>().is_some(),
+                "{addr}: {err:#}"
+            );
+            assert!(err.to_string().contains("loopback"), "{addr}: {err:#}");
+        }
+        let bound = bind("127.0.0.1:0".parse().unwrap()).await.unwrap();
+        let port = bound.local_addr().port();
+        assert_ne!(port, 0, "port 0 picks a free port");
+        assert_eq!(bound.url("/role"), format!("http://127.0.0.1:{port}/role"));
+    }
+
+    #[tokio::test]
+    async fn serves_the_credentials_as_sdks_read_them_and_never_to_be_cached() {
+        let (running, _publish) = start_serving_role().await;
+        assert!(running.url.ends_with("/role"));
+        let response = get_role(&running, "/role").await;
+        assert_eq!(response.status, 200, "{response:?}");
+        assert_eq!(response.header("cache-control"), Some("no-store"));
+        assert_eq!(response.header("content-type"), Some("application/json"));
+        let json = response.json();
+        assert_eq!(json["AccessKeyId"], "ASIAROLE");
+        assert_eq!(json["SecretAccessKey"], SECRET);
+        assert_eq!(json["Token"], SESSION_TOKEN);
+        assert_eq!(json["RoleArn"], ROLE_ARN);
+        let expiration = json["Expiration"].as_str().unwrap();
+        assert_eq!(
+            expiration.len(),
+            "2026-11-18T11:06:40Z".len(),
+            "{expiration}"
+        );
+        assert!(expiration.ends_with('Z'), "{expiration}");
+        // A query string does not change the route.
+        assert_eq!(get_role(&running, "/role?x=1").await.status, 200);
+    }
+
+    #[tokio::test]
+    async fn each_refusal_has_its_status_and_code_and_never_a_secret() {
+        let (running, _publish) = start_serving_role().await;
+        let port = running.addr.port();
+        let ours = running.addr.to_string();
+        let token = running.token.expose().to_owned();
+        let wrong = format!("{}x", &token[..token.len() - 1]);
+        let evil = format!("evil.example:{port}");
+        let other_port = format!("127.0.0.1:{}", port.wrapping_add(1));
+        let cases: Vec<(String, u16, &str)> = vec![
+            (get("/role", &ours, None), 401, "missing_token"),
+            (get("/role", &ours, Some(&wrong)), 403, "wrong_token"),
+            (get("/role", &ours, Some(&token[..10])), 403, "wrong_token"),
+            (get("/role", &ours, Some("")), 403, "wrong_token"),
+            (
+                get("/role", &ours, Some(&format!("Bearer {token}"))),
+                403,
+                "wrong_token",
+            ),
+            (get("/role", &evil, Some(&token)), 403, "host_not_allowed"),
+            (
+                get("/role", &other_port, Some(&token)),
+                403,
+                "host_not_allowed",
+            ),
+            (
+                format!(
+                    "GET /role HTTP/1.1\r\nAuthorization: {token}\r\nConnection: close\r\n\r\n"
+                ),
+                403,
+                "host_not_allowed",
+            ),
+            (
+                format!(
+                    "GET http://{evil}/role HTTP/1.1\r\nHost: {ours}\r\nAuthorization: {token}\r\nConnection: close\r\n\r\n"
+                ),
+                403,
+                "host_not_allowed",
+            ),
+            (get("/other", &ours, Some(&token)), 404, "not_found"),
+            (get("/role/", &ours, Some(&token)), 404, "not_found"),
+            // Order: the host before the method, the method before the path, the path before
+            // the token.
+            (
+                format!(
+                    "POST /role HTTP/1.1\r\nHost: {evil}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                ),
+                403,
+                "host_not_allowed",
+            ),
+            (
+                format!("POST /nowhere HTTP/1.1\r\nHost: {ours}\r\nContent-Length: 5\r\n\r\nhello"),
+                405,
+                "method_not_allowed",
+            ),
+            (get("/nowhere", &ours, None), 404, "not_found"),
+            (
+                b"NOT HTTP AT ALL\r\n\r\n"
+                    .iter()
+                    .map(|&b| b as char)
+                    .collect(),
+                400,
+                "bad_request",
+            ),
+        ];
+        for (raw, status, code) in cases {
+            let response = exchange(running.addr, raw.as_bytes()).await.unwrap();
+            assert_error(&response, status, code);
+            assert_no_secret(&response, &running.token);
+            if status == 405 {
+                assert_eq!(response.header("allow"), Some("GET"), "{raw}");
+            }
+        }
+        // Every name this server goes by is accepted.
+        for host in [
+            format!("localhost:{port}"),
+            format!("LOCALHOST:{port}"),
+            format!("[::1]:{port}"),
+        ] {
+            let raw = get("/role", &host, Some(&token));
+            assert_eq!(
+                exchange(running.addr, raw.as_bytes()).await.unwrap().status,
+                200,
+                "{host}"
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn before_the_first_set_503_then_the_set_once_published() {
+        let (publish, feed) = watch::channel(None);
+        let running = start(vec![("/role", feed)], LIMITS).await;
+        let response = get_role(&running, "/role").await;
+        assert_error(&response, 503, "not_ready");
+        publish.send_replace(Some(served("ASIAFIRST", in_an_hour())));
+        let response = get_role(&running, "/role").await;
+        assert_eq!(response.json()["AccessKeyId"], "ASIAFIRST", "{response:?}");
+    }
+
+    #[tokio::test]
+    async fn expired_credentials_are_503_and_never_sent() {
+        let long_ago = UNIX_EPOCH + Duration::from_secs(1_000_000_000);
+        let (_publish, feed) = watch::channel(Some(served("ASIAOLD", long_ago)));
+        let running = start(vec![("/role", feed)], LIMITS).await;
+        let response = get_role(&running, "/role").await;
+        assert_error(&response, 503, "expired");
+        assert_no_secret(&response, &running.token);
+        assert!(!response.body.contains("ASIAOLD"), "{response:?}");
+    }
+
+    #[test]
+    fn credentials_expire_at_their_expiration_exactly() {
+        let expiration = UNIX_EPOCH + Duration::from_secs(1_795_000_000);
+        let (_publish, feed) = watch::channel(Some(served("ASIAEDGE", expiration)));
+        let addr: SocketAddr = "127.0.0.1:4000".parse().unwrap();
+        let token = Secret::new("t0ken");
+        let router = Router::new(addr, token, vec![("/role".into(), feed)], SystemTime::now);
+        let router = router.unwrap();
+        let head = Head {
+            method: "GET",
+            target: "/role",
+            host: Header::One(b"127.0.0.1:4000"),
+            authorization: Header::One(b"t0ken"),
+        };
+        let second = Duration::from_secs(1);
+        assert_eq!(answer(&router, &head, expiration - second).status, 200);
+        assert_eq!(answer(&router, &head, expiration).status, 503);
+        assert_eq!(answer(&router, &head, expiration + second).status, 503);
+    }
+
+    #[tokio::test]
+    async fn each_route_serves_its_own_set() {
+        let (_a, role) = watch::channel(Some(served("ASIAROLE", in_an_hour())));
+        let (_b, profile) = watch::channel(Some(served("ASIAPROFILE", in_an_hour())));
+        let routes = vec![("/role", role), ("/profile/dev-admin", profile)];
+        let running = start(routes, LIMITS).await;
+        let role = get_role(&running, "/role").await;
+        let profile = get_role(&running, "/profile/dev-admin").await;
+        assert_eq!(role.json()["AccessKeyId"], "ASIAROLE", "{role:?}");
+        assert_eq!(profile.json()["AccessKeyId"], "ASIAPROFILE", "{profile:?}");
+    }
+
+    #[tokio::test]
+    async fn routes_and_tokens_that_cannot_work_are_refused_before_serving() {
+        let feed = || watch::channel(None).1;
+        let bad_routes: [Vec<(&str, CredentialsFeed)>; 4] = [
+            vec![("/role", feed()), ("/role", feed())],
+            vec![("role", feed())],
+            vec![("/role?x", feed())],
+            vec![("/my role", feed())],
+        ];
+        for routes in bad_routes {
+            let bound = bind("127.0.0.1:0".parse().unwrap()).await.unwrap();
+            let routes = routes.into_iter().map(|(p, f)| (p.to_owned(), f)).collect();
+            let result = bound.serve(token(), routes, std::future::pending()).await;
+            assert!(result.unwrap_err().to_string().contains("route"));
+        }
+        let bound = bind("127.0.0.1:0".parse().unwrap()).await.unwrap();
+        let routes = vec![("/role".to_owned(), feed())];
+        let result = bound
+            .serve(Secret::new(""), routes, std::future::pending())
+            .await;
+        assert!(result.unwrap_err().to_string().contains("token"));
+    }
+
+    #[tokio::test]
+    async fn sixteen_concurrent_clients_all_get_their_credentials() {
+        let (running, _publish) = start_serving_role().await;
+        let running = Arc::new(running);
+        let mut clients = JoinSet::new();
+        for _ in 0..16 {
+            let running = Arc::clone(&running);
+            clients.spawn(async move {
+                let mut statuses = Vec::new();
+                for _ in 0..8 {
+                    statuses.push(get_role(&running, "/role").await.status);
+                }
+                statuses
+            });
+        }
+        let statuses: Vec<u16> = clients.join_all().await.into_iter().flatten().collect();
+        assert_eq!(statuses, vec![200; 16 * 8]);
+    }
+
+    #[tokio::test]
+    async fn one_connection_answers_several_requests_even_pipelined() {
+        let (running, _publish) = start_serving_role().await;
+        let (host, token) = (running.addr.to_string(), running.token.expose());
+        let keep = format!("GET /role HTTP/1.1\r\nHost: {host}\r\nAuthorization: {token}\r\n\r\n");
+        let last = get("/nowhere", &host, Some(token));
+        let raw = format!("{keep}{keep}{last}");
+        let mut stream = TcpStream::connect(running.addr).await.unwrap();
+        stream.write_all(raw.as_bytes()).await.unwrap();
+        let mut answers = Vec::new();
+        timeout(Duration::from_secs(5), stream.read_to_end(&mut answers))
+            .await
+            .unwrap()
+            .unwrap();
+        let text = String::from_utf8(answers).unwrap();
+        let statuses: Vec<&str> = text
+            .match_indices("HTTP/1.1 ")
+            .map(|(at, _)| &text[at + 9..at + 12])
+            .collect();
+        assert_eq!(statuses, ["200", "200", "404"], "{text}");
+    }
+
+    #[tokio::test]
+    async fn a_head_over_16_kib_is_refused_and_4_kib_is_served() {
+        let (running, _publish) = start_serving_role().await;
+        let (host, token) = (running.addr.to_string(), running.token.expose());
+        let with_padding = |bytes: usize| {
+            let padding = "a".repeat(bytes);
+            format!(
+                "GET /role HTTP/1.1\r\nHost: {host}\r\nAuthorization: {token}\r\nX-Padding: {padding}\r\nConnection: close\r\n\r\n"
+            )
+        };
+        let small = exchange(running.addr, with_padding(4 * 1024).as_bytes()).await;
+        assert_eq!(small.unwrap().status, 200);
+        // The server may close before taking every byte; what matters is no credentials.
+        match exchange(running.addr, with_padding(20 * 1024).as_bytes()).await {
+            Ok(response) => {
+                assert_error(&response, 431, "headers_too_large");
+                assert_no_secret(&response, &running.token);
+            }
+            Err(err) => assert_eq!(err.kind(), std::io::ErrorKind::ConnectionReset, "{err}"),
+        }
+    }
+
+    /// Whether the server closes `stream` within `within`.
+    async fn closes_within(stream: &mut TcpStream, within: Duration) -> bool {
+        let mut byte = [0u8; 1];
+        matches!(
+            timeout(within, stream.read(&mut byte)).await,
+            Ok(Ok(0) | Err(_))
+        )
+    }
+
+    #[tokio::test]
+    async fn idle_and_slow_connections_are_closed() {
+        let (_publish, feed) = watch::channel(None);
+        let short = Duration::from_millis(200);
+        let idle = Limits {
+            idle_timeout: short,
+            ..LIMITS
+        };
+        let running = start(vec![("/role", feed.clone())], idle).await;
+        let mut silent = TcpStream::connect(running.addr).await.unwrap();
+        assert!(closes_within(&mut silent, Duration::from_secs(3)).await);
+
+        let slow = Limits {
+            head_timeout: short,
+            ..LIMITS
+        };
+        let running = start(vec![("/role", feed)], slow).await;
+        let mut partial = TcpStream::connect(running.addr).await.unwrap();
+        partial
+            .write_all(b"GET /role HTTP/1.1\r\nHo")
+            .await
+            .unwrap();
+        assert!(closes_within(&mut partial, Duration::from_secs(3)).await);
+        // Within the (long) idle timeout, a silent connection stays open.
+        let mut silent = TcpStream::connect(running.addr).await.unwrap();
+        assert!(!closes_within(&mut silent, Duration::from_millis(600)).await);
+    }
+
+    #[tokio::test]
+    async fn beyond_the_connection_limit_a_new_connection_waits_for_a_slot() {
+        let (_publish, feed) = watch::channel(Some(served("ASIAROLE", in_an_hour())));
+        let one = Limits {
+            max_connections: 1,
+            ..LIMITS
+        };
+        let running = start(vec![("/role", feed)], one).await;
+        let holder = TcpStream::connect(running.addr).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let raw = get(
+            "/role",
+            &running.addr.to_string(),
+            Some(running.token.expose()),
+        );
+        let waiting = tokio::spawn(async move { exchange(running.addr, raw.as_bytes()).await });
+        tokio::time::sleep(Duration::from_millis(400)).await;
+        assert!(!waiting.is_finished(), "answered beyond the limit");
+        drop(holder);
+        let response = timeout(Duration::from_secs(5), waiting).await.unwrap();
+        assert_eq!(response.unwrap().unwrap().status, 200);
+    }
+
+    #[tokio::test]
+    async fn shutdown_stops_accepting_closes_idle_connections_and_returns() {
+        let (running, _publish) = start_serving_role().await;
+        assert_eq!(get_role(&running, "/role").await.status, 200);
+        let mut idle = TcpStream::connect(running.addr).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        running.stop.send(()).unwrap();
+        let returned = timeout(Duration::from_secs(3), running.served).await;
+        returned.expect("serve did not return").unwrap().unwrap();
+        assert!(closes_within(&mut idle, Duration::from_secs(1)).await);
+        assert!(TcpStream::connect(running.addr).await.is_err());
+    }
+}
