@@ -8,49 +8,111 @@ use crate::exit::{Exit, exit_code_for};
 use crate::settings::{self, FileSettings, Mode, OutputSettings, RotateSettings};
 use anyhow::Context as _;
 
-/// Runs the parsed command line and returns the exit code; an error is printed first as one
-/// `rolecreds: error: ...` line.
-pub fn run(cli: Cli) -> Exit {
+/// Runs the parsed command line and returns the exit code (for `exec`, its command's); an
+/// error is printed first as one `rolecreds: error: ...` line.
+pub fn run(cli: Cli) -> std::process::ExitCode {
     crate::adapters::fs::ignore_file_size_signal();
     match dispatch(cli) {
-        Ok(()) => Exit::Success,
+        Ok(Passed::Done) => Exit::Success.into(),
+        Ok(Passed::Child(status)) => std::process::ExitCode::from(status),
         Err(err) => {
             eprintln!("rolecreds: error: {err:#}");
-            exit_code_for(&err)
+            exit_code_for(&err).into()
         }
     }
 }
 
-fn dispatch(cli: Cli) -> anyhow::Result<()> {
+/// How a command ended when it did not fail.
+enum Passed {
+    Done,
+    /// `exec`: the command's own exit status, passed through.
+    Child(u8),
+}
+
+/// The routes `serve` serves: each target of `--targets` at `/profile/NAME`, else one role.
+fn serve_routes(
+    args: &crate::cli::RotateArgs,
+    file: &FileSettings,
+) -> anyhow::Result<Vec<commands::serve::Route>> {
+    let var = |name: &str| std::env::var_os(name);
+    if args.targets.is_some() {
+        let plan = resolve::targets_plan(args, |name| std::env::var(name).ok())?;
+        return Ok(plan
+            .targets
+            .iter()
+            .map(|target| commands::serve::Route {
+                path: format!("/profile/{}", target.profile),
+                profile: Some(target.profile.to_string()),
+                settings: RotateSettings::for_target(&plan, target),
+            })
+            .collect());
+    }
+    let role_profile = role_profile(args, file)?;
+    let settings = resolve::rotate_settings(args, var, role_profile.as_ref())?;
+    Ok(vec![commands::serve::Route {
+        path: "/role".to_owned(),
+        profile: None,
+        settings,
+    }])
+}
+
+/// `--from-profile`'s role profile, if given.
+fn role_profile(
+    args: &crate::cli::RotateArgs,
+    file: &FileSettings,
+) -> anyhow::Result<Option<crate::domain::role_profile::RoleProfile>> {
+    args.from_profile
+        .as_deref()
+        .map(|name| settings::role_profile::read(name, file))
+        .transpose()
+}
+
+fn dispatch(cli: Cli) -> anyhow::Result<Passed> {
     if let Some(kind) = cli.generate {
-        return crate::cli::generate::generate(kind, &mut std::io::stdout().lock())
-            .context("cannot write the generated file");
+        crate::cli::generate::generate(kind, &mut std::io::stdout().lock())
+            .context("cannot write the generated file")?;
+        return Ok(Passed::Done);
     }
     let output = resolve::output_settings(&cli.output);
     crate::adapters::logging::init(output.verbosity);
     let var = |name: &str| std::env::var_os(name);
     let file = resolve::file_settings(&cli.file, var, dirs::home_dir())?;
     refuse_rotation_flags_with_a_subcommand(&cli)?;
+    let done = |result: anyhow::Result<()>| result.map(|()| Passed::Done);
     match cli.command {
-        Some(Command::Import(args)) => commands::import::run(&file, &output, &args.profile_name),
+        Some(Command::Import(args)) => {
+            done(commands::import::run(&file, &output, &args.profile_name))
+        }
         Some(Command::Status(args)) => {
             let min_remaining = args.min_remaining.unwrap_or_default();
-            commands::status::show(&file, &output, args.profile.as_ref(), min_remaining)
+            done(commands::status::show(
+                &file,
+                &output,
+                args.profile.as_ref(),
+                min_remaining,
+            ))
+        }
+        Some(Command::Exec(args)) => {
+            let role_profile = role_profile(&args.rotate, &file)?;
+            let (rotation, exec) = resolve::exec_settings(&args, var, role_profile.as_ref())?;
+            block_on(commands::exec::run(&rotation, &exec, &file)).map(Passed::Child)
+        }
+        Some(Command::Serve(args)) => {
+            let serve = resolve::serve_settings(&args)?;
+            let routes = serve_routes(&args.rotate, &file)?;
+            done(block_on(commands::serve::run(routes, &serve)))
         }
         None if cli.rotate.targets.is_some() => {
             let plan = resolve::targets_plan(&cli.rotate, |name| std::env::var(name).ok())?;
-            match plan.watch {
+            done(match plan.watch {
                 true => block_on(commands::targets_watch::run(&plan, &file, &output)),
                 false => block_on(commands::targets::run(&plan, &file, &output)),
-            }
+            })
         }
         None => {
-            let role_profile = match &cli.rotate.from_profile {
-                Some(name) => Some(settings::role_profile::read(name, &file, var)?),
-                None => None,
-            };
+            let role_profile = role_profile(&cli.rotate, &file)?;
             let rotation = resolve::rotate_settings(&cli.rotate, var, role_profile.as_ref())?;
-            block_on(rotate(&rotation, &file, &output))
+            done(block_on(rotate(&rotation, &file, &output)))
         }
     }
 }

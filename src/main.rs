@@ -18,7 +18,7 @@ fn main() -> ExitCode {
             return Exit::Usage.into();
         }
     };
-    rolecreds::app::run(cli).into()
+    rolecreds::app::run(cli)
 }
 
 /// clap's message without its `error: ` prefix and the trailing usage hint, so every error

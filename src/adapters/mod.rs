@@ -6,12 +6,6 @@
 pub mod aws;
 pub mod cache;
 pub mod credentials_file;
-// Nothing calls the endpoint until `exec` and `serve` land beside it; when they do, this
-// expectation fails the build and should go.
-#[cfg_attr(
-    not(test),
-    expect(dead_code, reason = "`exec` and `serve` are being built on it")
-)]
 pub mod endpoint;
 pub mod fs;
 pub mod logging;

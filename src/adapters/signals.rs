@@ -141,7 +141,9 @@ impl Forwarded {
 }
 
 /// The first of several futures to finish (a small `select_all`, to avoid a dependency).
-async fn futures_select_all<F>(futures: impl IntoIterator<Item = std::pin::Pin<Box<F>>>) -> F::Output
+async fn futures_select_all<F>(
+    futures: impl IntoIterator<Item = std::pin::Pin<Box<F>>>,
+) -> F::Output
 where
     F: std::future::Future + ?Sized,
 {

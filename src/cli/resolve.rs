@@ -15,10 +15,9 @@ use crate::domain::session_name::{self, DEFAULT_TEMPLATE, SessionParts};
 use crate::error::UsageError;
 use crate::settings::targets::{Fallbacks, Plan};
 use crate::settings::{
-    ExecSettings, ServeSettings,
-    self, DEFAULT_DURATION, FileSettings, Mode, OutputSettings, RotateSettings, check_duration,
-    check_external_id, check_length, check_mfa_session_duration, check_regions, read_policy,
-    token_code_from_arg,
+    self, DEFAULT_DURATION, ExecSettings, FileSettings, Mode, OutputSettings, RotateSettings,
+    ServeSettings, check_duration, check_external_id, check_length, check_mfa_session_duration,
+    check_regions, read_policy, token_code_from_arg,
 };
 use anyhow::Context as _;
 use std::ffi::OsString;
@@ -35,12 +34,16 @@ pub fn file_settings(
     let credentials_file = match &args.credentials_file {
         Some(path) => path.clone(),
         // No home and no path is the user's to fix (set HOME or name the file): exit 2.
-        None => location::credentials_file_path(var, home.clone())
+        None => location::credentials_file_path(&var, home.clone())
             .map_err(|err| UsageError(err.to_string()))?,
     };
     Ok(FileSettings {
         credentials_file,
         lock_timeout: args.lock_timeout,
+        config_file: match var("AWS_CONFIG_FILE").filter(|p| !p.is_empty()) {
+            Some(path) => PathBuf::from(path),
+            None => home.clone().unwrap_or_default().join(".aws").join("config"),
+        },
         home,
     })
 }

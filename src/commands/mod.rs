@@ -2,9 +2,11 @@
 //! adapters, and returns to `app`, which maps its result to an exit code.
 
 pub mod credential_process;
+pub mod exec;
 pub mod import;
 pub mod report;
 pub mod rotate;
+pub mod serve;
 pub mod status;
 pub mod targets;
 pub mod targets_watch;

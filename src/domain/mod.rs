@@ -2,6 +2,7 @@
 //! on these.
 
 pub mod assume;
+pub mod child_config;
 pub mod credentials;
 pub mod credentials_json;
 pub mod editor;

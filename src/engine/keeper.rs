@@ -48,13 +48,44 @@ pub async fn keep_fresh(
     let Some(mfa) = mfa_code_or_signal(settings, signals).await? else {
         return stopped();
     };
-    let Some(mut session) = start_session(settings, mfa, signals).await? else {
+    let Some(session) = start_session(settings, mfa, signals).await? else {
         return stopped();
     };
+    keep(settings, session, None, outlet, signals).await
+}
+
+/// Keeps the role fresh in `outlet` from a session whose first set (expiring at
+/// `published`) is already in place: `exec` starts its command only once that first call has
+/// succeeded, and reports its failure instead of retrying.
+pub async fn keep_fresh_after(
+    settings: &RotateSettings,
+    session: Session,
+    published: SystemTime,
+    outlet: &impl Outlet,
+    signals: &mut Signals,
+) -> anyhow::Result<()> {
+    keep(settings, session, Some(published), outlet, signals).await
+}
+
+/// The loop: refresh, then wait for the refresh point, a retry or a signal.
+async fn keep(
+    settings: &RotateSettings,
+    mut session: Session,
+    published: Option<SystemTime>,
+    outlet: &impl Outlet,
+    signals: &mut Signals,
+) -> anyhow::Result<()> {
     let margin = margin_for(settings, &session);
-    let mut last_seen = None;
+    let mut last_seen = published;
     let mut failures = 0;
     let mut forced = true;
+    if let Some(expiration) = published {
+        let due = schedule::refresh_at(expiration, session.duration, margin, fastrand::f64());
+        match signals.wait_until(due, SystemTime::now).await {
+            Wake::Due | Wake::Now => {}
+            Wake::Stop => return stopped(),
+        }
+    }
     loop {
         if mfa_session_ending(&session, margin) {
             let Some(renewed) = renew_mfa_session(settings, signals).await? else {

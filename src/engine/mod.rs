@@ -4,6 +4,7 @@
 //! the batch that assumes many roles and writes them in one commit.
 
 pub mod batch;
+pub mod endpoint_outlet;
 pub mod guards;
 pub mod keeper;
 pub mod mfa;

@@ -25,6 +25,8 @@ pub struct FileSettings {
     pub lock_timeout: Duration,
     /// The home directory in use (`HOME`, else the password database's), if any.
     pub home: Option<PathBuf>,
+    /// The AWS config file: `AWS_CONFIG_FILE`, else ~/.aws/config.
+    pub config_file: PathBuf,
 }
 
 impl FileSettings {
