@@ -391,7 +391,7 @@ _rolecreds() {
             return 0
             ;;
         rolecreds__subcmd__serve)
-            opts="-q -v -h --account-id --role-name --role-arn --from-profile --targets --jobs --profile-name --source-profile --region --duration --session-name --external-id --source-identity --policy-arn --policy --tag --mfa-serial --token-code --mfa-session-duration --force --dry-run --watch --refresh-before --min-remaining --credential-process --listen --credentials-file --lock-timeout --output --quiet --verbose --help"
+            opts="-q -v -h --account-id --role-name --role-arn --from-profile --targets --jobs --profile-name --source-profile --region --duration --session-name --external-id --source-identity --policy-arn --policy --tag --mfa-serial --token-code --mfa-session-duration --force --dry-run --watch --refresh-before --min-remaining --credential-process --listen --token-file --background --credentials-file --lock-timeout --output --quiet --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -482,6 +482,10 @@ _rolecreds() {
                     return 0
                     ;;
                 --listen)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --token-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -99,6 +99,9 @@ fn dispatch(cli: Cli) -> anyhow::Result<Passed> {
         }
         Some(Command::Serve(args)) => {
             let serve = resolve::serve_settings(&args)?;
+            if serve.background {
+                return commands::serve::start_in_background().map(Passed::Child);
+            }
             let routes = serve_routes(&args.rotate, &file)?;
             done(block_on(commands::serve::run(routes, &serve)))
         }

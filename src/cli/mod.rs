@@ -318,6 +318,16 @@ pub struct ServeArgs {
     /// The loopback address to listen on (the SDKs accept plain HTTP only from loopback)
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:0")]
     pub listen: std::net::SocketAddr,
+
+    /// Write the token here (0600, removed on exit) instead of a private temp directory, so
+    /// that consumers can name a fixed AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE
+    #[arg(long, value_name = "PATH")]
+    pub token_file: Option<PathBuf>,
+
+    /// Go on serving in the background once ready, print the export lines (and
+    /// ROLECREDS_SERVE_PID, to stop it with kill) and exit: for eval "$(rolecreds serve ...)"
+    #[arg(long)]
+    pub background: bool,
 }
 
 #[derive(Debug, Args)]

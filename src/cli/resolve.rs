@@ -277,6 +277,8 @@ pub fn serve_settings(args: &super::ServeArgs) -> Result<ServeSettings, UsageErr
     }
     Ok(ServeSettings {
         listen: args.listen,
+        token_file: args.token_file.clone(),
+        background: args.background,
     })
 }
 

@@ -4,9 +4,12 @@
 //! evaluates; SIGTERM or SIGINT stops it (exit 0), SIGHUP refreshes every role now.
 
 use crate::adapters::endpoint::{self, CredentialsFeed};
+use crate::adapters::fs::checked_read::{self, Owner, Writers};
+use crate::adapters::fs::commit;
 use crate::adapters::signals::Signals;
 use crate::engine::endpoint_outlet::{EndpointOutlet, first_credentials};
 use crate::engine::keeper::{self, Outlet};
+use crate::error::UsageError;
 use crate::settings::{RotateSettings, ServeSettings};
 use anyhow::Context as _;
 use std::io::Write as _;
@@ -28,7 +31,7 @@ pub async fn run(routes: Vec<Route>, serve: &ServeSettings) -> anyhow::Result<()
     let mut signals = Signals::listen()?;
     let bound = endpoint::bind(serve.listen).await?;
     let token = endpoint::token();
-    let token_file = TokenFile::write(token.expose())?;
+    let token_file = TokenFile::write(token.expose(), serve.token_file.as_deref())?;
     let mut keepers = JoinSet::new();
     let mut feeds = Vec::with_capacity(routes.len());
     let single = routes.len() == 1;
@@ -37,6 +40,9 @@ pub async fn run(routes: Vec<Route>, serve: &ServeSettings) -> anyhow::Result<()
         feeds.push((route.path.clone(), feed));
     }
     print_exports(&routes, &bound, token.expose(), token_file.path())?;
+    if std::env::var_os(DETACHED).is_some() {
+        leave_the_pipes();
+    }
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let server = bound.serve(token, feeds, async {
         let _ = stopped.await;
@@ -132,39 +138,136 @@ fn print_exports(
     out.flush().context("cannot write to stdout")
 }
 
+/// Set for the background copy `--background` starts.
+const DETACHED: &str = "ROLECREDS_SERVE_DETACHED";
+
+/// The export lines end with this variable; the background copy is ready once it has printed.
+const LAST_EXPORT: &str = "export AWS_CONTAINER_AUTHORIZATION_TOKEN=";
+
+/// `serve --background`: starts a copy of this command in a session of its own, passes on its
+/// export lines once it serves (plus `ROLECREDS_SERVE_PID`), and returns without waiting for
+/// it. If the copy ends before it serves, its error and exit code are this command's.
+pub fn start_in_background() -> anyhow::Result<u8> {
+    use std::io::{BufRead as _, Read as _};
+    use std::os::unix::process::CommandExt as _;
+    let program = std::env::current_exe().context("cannot find rolecreds' own path")?;
+    let args = std::env::args_os()
+        .skip(1)
+        .filter(|arg| arg.as_os_str() != "--background");
+    let mut command = std::process::Command::new(program);
+    command
+        .args(args)
+        .env(DETACHED, "1")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    // SAFETY: setsid is async-signal-safe; a new session keeps the server alive when the
+    // terminal that started it closes.
+    unsafe {
+        command.pre_exec(|| {
+            libc::setsid();
+            Ok(())
+        });
+    }
+    let mut child = command
+        .spawn()
+        .context("cannot start rolecreds in the background")?;
+    let stdout = child
+        .stdout
+        .take()
+        .context("no pipe from the background copy")?;
+    let mut exports = String::new();
+    for line in std::io::BufReader::new(stdout).lines() {
+        let line = line.context("cannot read from the background copy")?;
+        exports.push_str(&line);
+        exports.push('\n');
+        if line.starts_with(LAST_EXPORT) {
+            let mut out = std::io::stdout().lock();
+            write!(out, "{exports}export ROLECREDS_SERVE_PID={}\n", child.id())?;
+            out.flush().context("cannot write to stdout")?;
+            return Ok(0);
+        }
+    }
+    let mut said = String::new();
+    if let Some(mut stderr) = child.stderr.take() {
+        let _ = stderr.read_to_string(&mut said);
+    }
+    eprint!("{said}");
+    let status = child
+        .wait()
+        .context("cannot wait for the background copy")?;
+    Ok(u8::try_from(status.code().unwrap_or(1)).unwrap_or(1))
+}
+
+/// In the background copy, once the exports are out: stdout and stderr to /dev/null, since
+/// the pipes to the starting command close when it exits (a later warning would then fail).
+fn leave_the_pipes() {
+    if let Ok(null) = std::fs::OpenOptions::new().write(true).open("/dev/null") {
+        use std::os::fd::AsRawFd as _;
+        // SAFETY: dup2 onto the standard descriptors with a valid open descriptor.
+        unsafe {
+            libc::dup2(null.as_raw_fd(), 1);
+            libc::dup2(null.as_raw_fd(), 2);
+        }
+    }
+}
+
 /// `value` in single quotes, safe for any POSIX shell's `eval`.
 fn shell_quoted(value: &str) -> String {
     format!("'{}'", value.replace('\'', r"'\''"))
 }
 
-/// The token in a 0600 file in a private directory, removed when `serve` ends.
+/// The token in a 0600 file, removed when `serve` ends: in a private temp directory, or
+/// where `--token-file` says (its directory must be the user's own and writable by nobody
+/// else, since whoever can replace the file can hand consumers another token).
 struct TokenFile {
-    _dir: tempfile::TempDir,
+    _dir: Option<tempfile::TempDir>,
     path: PathBuf,
 }
 
 impl TokenFile {
-    fn write(token: &str) -> anyhow::Result<Self> {
-        use std::os::unix::fs::OpenOptionsExt as _;
-        let dir = tempfile::Builder::new()
-            .prefix("rolecreds-serve-")
-            .tempdir()
-            .context("cannot create the token's private directory")?;
-        let path = dir.path().join("token");
-        let mut file = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(0o600)
-            .open(&path)
-            .with_context(|| format!("cannot create `{}`", path.display()))?;
-        file.write_all(token.as_bytes())
-            .with_context(|| format!("cannot write `{}`", path.display()))?;
+    fn write(token: &str, at: Option<&Path>) -> anyhow::Result<Self> {
+        let (dir, path) = match at {
+            Some(path) => {
+                check_token_dir(path)?;
+                (None, path.to_owned())
+            }
+            None => {
+                let dir = tempfile::Builder::new()
+                    .prefix("rolecreds-serve-")
+                    .tempdir()
+                    .context("cannot create the token's private directory")?;
+                let path = dir.path().join("token");
+                (Some(dir), path)
+            }
+        };
+        commit::replace_atomically(&path, None, token.as_bytes())
+            .with_context(|| format!("cannot write the token file `{}`", path.display()))?;
         Ok(Self { _dir: dir, path })
     }
 
     fn path(&self) -> &Path {
         &self.path
     }
+}
+
+impl Drop for TokenFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
+/// `--token-file`'s directory must exist, be a directory of the user's, and be writable by
+/// nobody else.
+fn check_token_dir(path: &Path) -> anyhow::Result<()> {
+    let dir = commit::parent_dir(path);
+    let meta = std::fs::metadata(dir)
+        .with_context(|| format!("--token-file: cannot use the directory `{}`", dir.display()))?;
+    if !meta.is_dir() {
+        anyhow::bail!("--token-file: `{}` is not a directory", dir.display());
+    }
+    checked_read::check_owner_and_mode(dir, &meta, Owner::User, Writers::OwnerOnly)
+        .map_err(|err| UsageError(format!("--token-file: {err}")).into())
 }
 
 #[cfg(test)]

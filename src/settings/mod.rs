@@ -122,11 +122,15 @@ pub struct ExecSettings {
     pub keep_aws_files: bool,
 }
 
-/// `serve`: where to listen.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// `serve`: where to listen and where the token goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ServeSettings {
     /// A loopback address (port 0: a free one).
     pub listen: std::net::SocketAddr,
+    /// Where to write the token; `None`: a private temp directory.
+    pub token_file: Option<PathBuf>,
+    /// Detach once serving (the parent prints the exports and exits).
+    pub background: bool,
 }
 
 /// How a rotation runs.
