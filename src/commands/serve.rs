@@ -183,7 +183,7 @@ pub fn start_in_background() -> anyhow::Result<u8> {
         exports.push('\n');
         if line.starts_with(LAST_EXPORT) {
             let mut out = std::io::stdout().lock();
-            write!(out, "{exports}export ROLECREDS_SERVE_PID={}\n", child.id())?;
+            writeln!(out, "{exports}export ROLECREDS_SERVE_PID={}", child.id())?;
             out.flush().context("cannot write to stdout")?;
             return Ok(0);
         }
