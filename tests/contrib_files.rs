@@ -225,6 +225,70 @@ fn systemd_analyze_accepts_the_unit_without_a_warning() {
     );
 }
 
+/// The serve unit, as shipped, with its example .env: systemd-analyze has nothing to say, and
+/// its ExecStart (expanded as systemd would) is a `serve` command line rolecreds accepts.
+#[test]
+fn systemd_analyze_accepts_the_serve_unit_and_its_command_line_parses() {
+    const SERVE_UNIT: &str = "contrib/systemd/rolecreds-serve@.service";
+    const SERVE_ENV: &str = "contrib/systemd/serve-example.env";
+    let env = environment_file(&read(SERVE_ENV));
+    let settings = unit_settings(&read(SERVE_UNIT));
+    let exec_start = one(&settings, "ExecStart");
+    let mut words: Vec<String> = Vec::new();
+    for word in exec_start.split_whitespace() {
+        match word {
+            "$ROLECREDS_ARGS" => {
+                words.extend(env["ROLECREDS_ARGS"].split_whitespace().map(String::from))
+            }
+            "${ROLECREDS_LISTEN}" => words.push(env["ROLECREDS_LISTEN"].clone()),
+            other => words.push(other.replace("%t", "/run/user/1000").replace("%i", "dev")),
+        }
+    }
+    assert_eq!(words[0], "%h/.cargo/bin/rolecreds", "{words:?}");
+    assert_eq!(words[1], "serve", "{words:?}");
+    // clap accepts the line: --help after it would print help; a bad flag would be exit 2.
+    let output = Command::new(env!("CARGO_BIN_EXE_rolecreds"))
+        .args(&words[1..])
+        .arg("--help")
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let Some(analyze) = systemd_analyze() else {
+        if std::env::var("CI").is_ok_and(|v| v == "true") {
+            panic!("systemd-analyze is needed to check {SERVE_UNIT}: run scripts/test-deps");
+        }
+        eprintln!("SKIPPED: systemd-analyze is not installed (scripts/test-deps installs it)");
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let home = tmp.path().join("home");
+    let bin = home.join(".cargo/bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    std::os::unix::fs::symlink(env!("CARGO_BIN_EXE_rolecreds"), bin.join("rolecreds")).unwrap();
+    let config = home.join(".config/rolecreds");
+    std::fs::create_dir_all(&config).unwrap();
+    std::fs::copy(path(SERVE_ENV), config.join("serve-dev.env")).unwrap();
+    let runtime = tmp.path().join("runtime");
+    std::fs::create_dir(&runtime).unwrap();
+    std::fs::set_permissions(&runtime, std::fs::Permissions::from_mode(0o700)).unwrap();
+    let units = tmp.path().join("units");
+    std::fs::create_dir(&units).unwrap();
+    let instance = units.join("rolecreds-serve@dev.service");
+    std::fs::copy(path(SERVE_UNIT), &instance).unwrap();
+    let output = verify(&analyze, &home, &runtime, None, &instance);
+    let said = verify_output(&output);
+    assert!(
+        output.status.success() && said.trim().is_empty(),
+        "systemd-analyze verify --user {}: {}\n{said}",
+        instance.display(),
+        output.status
+    );
+}
+
 #[test]
 fn unit_settings_are_the_documented_ones() {
     let settings = unit_settings(&read(UNIT));
