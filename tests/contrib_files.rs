@@ -165,22 +165,38 @@ fn verify_output(output: &Output) -> String {
     )
 }
 
-#[test]
-fn systemd_analyze_accepts_the_unit_without_a_warning() {
-    let Some(analyze) = systemd_analyze() else {
+/// systemd-analyze, or `None` (the test skips) when it is missing outside CI; in CI a
+/// missing systemd-analyze fails the test checking `unit`.
+fn analyzer_for(unit: &str) -> Option<PathBuf> {
+    let analyze = systemd_analyze();
+    if analyze.is_none() {
         if std::env::var("CI").is_ok_and(|v| v == "true") {
-            panic!("systemd-analyze is needed to check {UNIT}: run scripts/test-deps");
+            panic!("systemd-analyze is needed to check {unit}: run scripts/test-deps");
         }
         eprintln!("SKIPPED: systemd-analyze is not installed (scripts/test-deps installs it)");
-        return;
-    };
-    let tmp = tempfile::tempdir().unwrap();
-    let home = tmp.path().join("home");
+    }
+    analyze
+}
+
+/// A home for a user unit under test: ~/.cargo/bin/rolecreds is the binary under test, and
+/// ~/.config/rolecreds (returned) is where its .env files go.
+fn unit_home(tmp: &Path) -> (PathBuf, PathBuf) {
+    let home = tmp.join("home");
     let bin = home.join(".cargo/bin");
     std::fs::create_dir_all(&bin).unwrap();
     std::os::unix::fs::symlink(env!("CARGO_BIN_EXE_rolecreds"), bin.join("rolecreds")).unwrap();
     let config = home.join(".config/rolecreds");
     std::fs::create_dir_all(&config).unwrap();
+    (home, config)
+}
+
+#[test]
+fn systemd_analyze_accepts_the_unit_without_a_warning() {
+    let Some(analyze) = analyzer_for(UNIT) else {
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let (home, config) = unit_home(tmp.path());
     for instance in ["i", INSTANCE] {
         std::fs::copy(path(EXAMPLE_ENV), config.join(format!("{instance}.env"))).unwrap();
     }
@@ -257,20 +273,11 @@ fn systemd_analyze_accepts_the_serve_unit_and_its_command_line_parses() {
         "{}",
         String::from_utf8_lossy(&output.stderr)
     );
-    let Some(analyze) = systemd_analyze() else {
-        if std::env::var("CI").is_ok_and(|v| v == "true") {
-            panic!("systemd-analyze is needed to check {SERVE_UNIT}: run scripts/test-deps");
-        }
-        eprintln!("SKIPPED: systemd-analyze is not installed (scripts/test-deps installs it)");
+    let Some(analyze) = analyzer_for(SERVE_UNIT) else {
         return;
     };
     let tmp = tempfile::tempdir().unwrap();
-    let home = tmp.path().join("home");
-    let bin = home.join(".cargo/bin");
-    std::fs::create_dir_all(&bin).unwrap();
-    std::os::unix::fs::symlink(env!("CARGO_BIN_EXE_rolecreds"), bin.join("rolecreds")).unwrap();
-    let config = home.join(".config/rolecreds");
-    std::fs::create_dir_all(&config).unwrap();
+    let (home, config) = unit_home(tmp.path());
     std::fs::copy(path(SERVE_ENV), config.join("serve-dev.env")).unwrap();
     let runtime = tmp.path().join("runtime");
     std::fs::create_dir(&runtime).unwrap();

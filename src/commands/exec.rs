@@ -136,11 +136,20 @@ fn child_environment(
             Some(files.credentials.clone().into()),
         ));
     }
-    let unset = |name: &str| std::env::var_os(name).is_none_or(|v| v.is_empty());
-    if let Some(region) = &settings.connection.region {
+    // Both names, since SDKs differ in which they read (boto3 and the AWS CLI v1 read only
+    // AWS_DEFAULT_REGION): the region known from --region, the role profile or either one.
+    let given = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty());
+    let region = settings
+        .connection
+        .region
+        .clone()
+        .map(OsString::from)
+        .or_else(|| given("AWS_REGION"))
+        .or_else(|| given("AWS_DEFAULT_REGION"));
+    if let Some(region) = region {
         for name in ["AWS_REGION", "AWS_DEFAULT_REGION"] {
-            if unset(name) {
-                changes.push((name.into(), Some(region.into())));
+            if given(name).is_none() {
+                changes.push((name.into(), Some(region.clone())));
             }
         }
     }
