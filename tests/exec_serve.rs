@@ -1358,3 +1358,52 @@ fn serve_refuses_a_non_loopback_listen_address() {
         .unwrap_or_else(|| panic!("still running after SIGTERM:\n{}", serve.describe()));
     assert_eq!(status.code(), Some(0));
 }
+
+/// With `--mfa-serial`, one MFA session (GetSessionToken with the code) is taken before the
+/// child starts, and every refresh assumes the role from it without asking again. moto does
+/// not register GetSessionToken credentials for its signature checks, so auth is off here;
+/// that one session serves every refresh is read from rolecreds' own `-v` log.
+#[test]
+fn exec_with_mfa_takes_one_mfa_session_and_refreshes_from_it() {
+    let moto = Moto::start();
+    moto.set_auth_enforced(false);
+    let mut sandbox = moto.sandbox();
+    sandbox.set("AWS_DEFAULT_REGION", emulator::REGION);
+    let mut flags = vec![
+        "--role-arn",
+        ROLE_DNS_EDITOR_ARN,
+        "--mfa-serial",
+        "arn:aws:iam::123456789012:mfa/alice",
+        "--token-code",
+        "975310",
+        "-v",
+    ];
+    flags.extend(FAST);
+    let finished = run_exec(&sandbox, &flags, &python_child("boto3-loop", &["8", "0.2"]));
+    let summary = child_json(&finished);
+    let failures: Vec<String> = serde_json::from_value(summary["failures"].clone()).unwrap();
+    let keys: Vec<String> = serde_json::from_value(summary["keys"].clone()).unwrap();
+    assert!(failures.is_empty(), "calls failed: {failures:?}");
+    let distinct: BTreeSet<&String> = keys.iter().collect();
+    assert!(
+        distinct.len() >= 2,
+        "expected refreshes within 8 s, saw {distinct:?}:\n{}",
+        finished.describe()
+    );
+    assert_eq!(
+        finished.stderr.matches("MFA session valid until").count(),
+        1,
+        "one MFA session for every refresh:\n{}",
+        finished.stderr
+    );
+    assert!(
+        !finished.stderr.contains("MFA code for"),
+        "prompted although a code was given"
+    );
+    for printed in [&finished.stdout, &finished.stderr] {
+        assert!(
+            !printed.contains("975310"),
+            "the MFA code leaked:\n{printed}"
+        );
+    }
+}
