@@ -18,15 +18,15 @@
 
 mod emulator;
 
+use emulator::background::{Background, Finished};
 use emulator::{Moto, ROLE_DNS_EDITOR_ARN, ROLE_NO_TRUST_ARN, ROLE_TEAM_X_ARN, Sandbox};
 use std::collections::{BTreeMap, BTreeSet};
 use std::ffi::OsString;
 use std::io::{Read as _, Write as _};
 use std::net::{SocketAddr, TcpStream};
 use std::os::unix::fs::PermissionsExt as _;
-use std::os::unix::process::CommandExt as _;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 const DNS_EDITOR_SESSION_ARN: &str =
@@ -54,140 +54,10 @@ const TOKEN_FILE: &str = "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE";
 // Helpers
 // ---------------------------------------------------------------------------------------
 
-/// A running rolecreds (exec or serve) in its own process group, its stdout and stderr
-/// going to files the test can read while it runs. Dropping it SIGKILLs the whole group
-/// (rolecreds and any child it started) and reaps rolecreds.
-struct Running {
-    child: Child,
-    args: Vec<OsString>,
-    started: Instant,
-    _logs: tempfile::TempDir,
-    stdout: PathBuf,
-    stderr: PathBuf,
-}
-
-/// A finished run.
-struct Finished {
-    status: ExitStatus,
-    stdout: String,
-    stderr: String,
-    took: Duration,
-}
-
-impl Running {
-    fn spawn(mut command: Command) -> Running {
-        let logs = tempfile::tempdir().expect("temp dir for rolecreds' output");
-        let stdout = logs.path().join("stdout");
-        let stderr = logs.path().join("stderr");
-        emulator::die_with_parent(&mut command);
-        // Its own group, so that dropping it also ends a child `exec` started.
-        command.process_group(0);
-        let args = command.get_args().map(OsString::from).collect();
-        let child = command
-            .stdin(Stdio::null())
-            .stdout(std::fs::File::create(&stdout).expect("stdout file"))
-            .stderr(std::fs::File::create(&stderr).expect("stderr file"))
-            .spawn()
-            .expect("start rolecreds");
-        Running {
-            child,
-            args,
-            started: Instant::now(),
-            _logs: logs,
-            stdout,
-            stderr,
-        }
-    }
-
-    fn stdout(&self) -> String {
-        std::fs::read_to_string(&self.stdout).unwrap_or_default()
-    }
-
-    fn stderr(&self) -> String {
-        std::fs::read_to_string(&self.stderr).unwrap_or_default()
-    }
-
-    fn describe(&mut self) -> String {
-        format!(
-            "rolecreds {:?}\n  status after {:?}: {:?}\n  stdout: {:?}\n  stderr: {:?}",
-            self.args,
-            self.started.elapsed(),
-            self.child.try_wait(),
-            self.stdout(),
-            self.stderr()
-        )
-    }
-
-    fn pid(&self) -> libc::pid_t {
-        libc::pid_t::try_from(self.child.id()).expect("pid fits pid_t")
-    }
-
-    fn signal(&self, signal: libc::c_int) {
-        // SAFETY: kill(2) with the pid of our own unreaped child (so it cannot be reused).
-        let result = unsafe { libc::kill(self.pid(), signal) };
-        assert_eq!(result, 0, "kill({}, {signal}) failed", self.pid());
-    }
-
-    fn is_running(&mut self) -> bool {
-        matches!(self.child.try_wait(), Ok(None))
-    }
-
-    /// Waits at most `timeout` for rolecreds to exit; its status and how long that took.
-    fn wait_exit(&mut self, timeout: Duration) -> Option<(ExitStatus, Duration)> {
-        let start = Instant::now();
-        loop {
-            if let Some(status) = self.child.try_wait().expect("wait for rolecreds") {
-                return Some((status, start.elapsed()));
-            }
-            if start.elapsed() > timeout {
-                return None;
-            }
-            std::thread::sleep(Duration::from_millis(10));
-        }
-    }
-
-    /// Waits for the exit (panics if it takes longer than `deadline`).
-    fn finish(mut self, deadline: Duration) -> Finished {
-        let Some((status, _)) = self.wait_exit(deadline) else {
-            panic!(
-                "still running after {deadline:?}: hung?\n{}",
-                self.describe()
-            );
-        };
-        Finished {
-            status,
-            stdout: self.stdout(),
-            stderr: self.stderr(),
-            took: self.started.elapsed(),
-        }
-    }
-}
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        // SAFETY: kill(2) on the process group this test created (its id is our child's pid,
-        // which cannot be reused while the group has members or the child is unreaped).
-        unsafe { libc::kill(-self.pid(), libc::SIGKILL) };
-        let _ = self.child.wait();
-    }
-}
-
-impl Finished {
-    fn describe(&self) -> String {
-        format!(
-            "{:?} after {:?}\n  stdout: {:?}\n  stderr: {:?}",
-            self.status, self.took, self.stdout, self.stderr
-        )
-    }
-
-    fn assert_code(&self, code: i32) {
-        assert_eq!(
-            self.status.code(),
-            Some(code),
-            "expected exit {code}:\n{}",
-            self.describe()
-        );
-    }
+/// Starts rolecreds (exec or serve) in the background in its own process group, so that
+/// dropping it also SIGKILLs any child it started.
+fn spawn_rolecreds(command: Command) -> Background {
+    Background::options().own_process_group().spawn(command)
 }
 
 /// The binary under test, in the sandbox.
@@ -208,7 +78,7 @@ fn exec_command<S: AsRef<std::ffi::OsStr>>(
 
 /// Runs `rolecreds exec FLAGS... -- CHILD...` to the end.
 fn run_exec<S: AsRef<std::ffi::OsStr>>(sandbox: &Sandbox, flags: &[&str], child: &[S]) -> Finished {
-    Running::spawn(exec_command(sandbox, flags, child)).finish(RUN_DEADLINE)
+    spawn_rolecreds(exec_command(sandbox, flags, child)).finish(RUN_DEADLINE)
 }
 
 /// `python tests/data/exec_child.py MODE ARGS...` as an argument vector.
@@ -497,11 +367,11 @@ fn start_serve(
     sandbox: &Sandbox,
     args: &[&str],
     targets: &[&str],
-) -> (Running, BTreeMap<String, String>) {
+) -> (Background, BTreeMap<String, String>) {
     let mut command = rolecreds(sandbox);
     command.arg("serve").args(args);
-    let mut serve = Running::spawn(command);
-    let ready = |serve: &mut Running| {
+    let mut serve = spawn_rolecreds(command);
+    let ready = |serve: &mut Background| {
         let stdout = serve.stdout();
         let found = exports(&stdout);
         [FULL_URI, TOKEN_FILE, TOKEN]
@@ -997,7 +867,7 @@ fn signals_are_forwarded_to_the_child() {
     let out = dir.path().join("signals");
     let ready = dir.path().join("ready");
     let child = python_child("signals", &[out.to_str().unwrap(), ready.to_str().unwrap()]);
-    let mut exec = Running::spawn(exec_command(
+    let mut exec = spawn_rolecreds(exec_command(
         &sandbox,
         &["--role-arn", ROLE_DNS_EDITOR_ARN],
         &child,
@@ -1059,7 +929,7 @@ fn while_sts_is_down_the_child_keeps_the_last_credentials() {
     let mut flags = vec!["--role-arn", ROLE_DNS_EDITOR_ARN];
     flags.extend(FAST);
     let child = python_child("fetch-loop", &["8", "0.3", started.to_str().unwrap()]);
-    let mut exec = Running::spawn(exec_command(&sandbox, &flags, &child));
+    let mut exec = spawn_rolecreds(exec_command(&sandbox, &flags, &child));
     let first = wait_until(Duration::from_secs(30), || {
         started.exists() || !exec.is_running()
     }) && started.exists();
@@ -1328,7 +1198,7 @@ fn serve_refuses_a_non_loopback_listen_address() {
             "--listen",
             address,
         ]);
-        let finished = Running::spawn(command).finish(Duration::from_secs(30));
+        let finished = spawn_rolecreds(command).finish(Duration::from_secs(30));
         println!("--listen {address}: {}", finished.describe());
         finished.assert_code(2);
         let ip = address.rsplit_once(':').unwrap().0.trim_matches(['[', ']']);

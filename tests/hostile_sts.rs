@@ -6,21 +6,22 @@
 //! running and back off instead of hammering STS.
 //!
 //! Every run's stdout and stderr go to files and the child is reaped with `wait4(2)`, which
-//! also reports its peak RSS.
+//! also reports its peak RSS ([`emulator::background::Background`]).
 
 mod emulator;
 mod standin;
 
 use emulator::Sandbox;
+use emulator::background::{Background, Finished};
 use standin::{Answer, CANARY_SECRET, ROLE_ARN, StandIn, canary_token};
 use std::os::unix::process::ExitStatusExt as _;
-use std::path::PathBuf;
-use std::process::{Child, Command, ExitStatus};
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, SystemTime};
 
 const RETRY_WARNING: &str = "rolecreds: warning: refresh failed (attempt ";
 /// Any run that should end on its own gets this long (the machine is loaded).
 const DEADLINE: Duration = Duration::from_secs(60);
+/// How long a watch may take to exit after SIGTERM (the machine is loaded).
+const STOP_WITHIN: Duration = Duration::from_secs(20);
 /// A leak of this many consecutive characters of a canary counts, not only a whole one.
 const LEAK_SLICE: usize = 20;
 
@@ -28,204 +29,14 @@ const LEAK_SLICE: usize = 20;
 // Helpers
 // ---------------------------------------------------------------------------------------
 
-/// How a reaped run ended.
-#[derive(Debug, Clone, Copy)]
-struct Finished {
-    status: ExitStatus,
-    /// Peak resident set size, KiB (`ru_maxrss`).
-    max_rss_kib: i64,
-    /// From spawn to exit.
-    took: Duration,
-}
-
-/// A running rolecreds with stdout and stderr in files the test reads while it runs. Reaped
-/// with `wait4` (for its peak RSS), so std's `Child::wait` is never used; dropping it SIGKILLs
-/// and reaps a process still running.
-struct Run {
-    child: Child,
-    finished: Option<Finished>,
-    args: Vec<String>,
-    started: Instant,
-    _logs: tempfile::TempDir,
-    stdout: PathBuf,
-    stderr: PathBuf,
-}
-
-impl Run {
-    /// Starts rolecreds in `sandbox` with `args`; `stdin` is its standard input (empty if
-    /// `None`).
-    fn spawn(sandbox: &Sandbox, args: &[&str], stdin: Option<&str>) -> Run {
-        let logs = tempfile::tempdir().expect("temp dir for rolecreds' output");
-        let stdout = logs.path().join("stdout");
-        let stderr = logs.path().join("stderr");
-        let input = logs.path().join("stdin");
-        std::fs::write(&input, stdin.unwrap_or_default()).expect("write stdin file");
-        let mut command: Command = sandbox.rolecreds();
-        emulator::die_with_parent(&mut command);
-        let child = command
-            .args(args)
-            .stdin(std::fs::File::open(&input).expect("open stdin file"))
-            .stdout(std::fs::File::create(&stdout).expect("stdout file"))
-            .stderr(std::fs::File::create(&stderr).expect("stderr file"))
-            .spawn()
-            .expect("start rolecreds");
-        Run {
-            child,
-            finished: None,
-            args: args.iter().map(|a| (*a).to_owned()).collect(),
-            started: Instant::now(),
-            _logs: logs,
-            stdout,
-            stderr,
-        }
-    }
-
-    fn pid(&self) -> libc::pid_t {
-        libc::pid_t::try_from(self.child.id()).expect("pid fits pid_t")
-    }
-
-    fn stdout(&self) -> String {
-        String::from_utf8_lossy(&std::fs::read(&self.stdout).unwrap_or_default()).into_owned()
-    }
-
-    fn stderr(&self) -> String {
-        String::from_utf8_lossy(&std::fs::read(&self.stderr).unwrap_or_default()).into_owned()
-    }
-
-    fn stderr_len(&self) -> u64 {
-        std::fs::metadata(&self.stderr).map_or(0, |m| m.len())
-    }
-
-    /// For failure messages: the arguments, how it ended (if it did), the start of its output.
-    fn describe(&mut self) -> String {
-        let _ = self.poll();
-        let clip = |text: String| text.chars().take(3000).collect::<String>();
-        format!(
-            "rolecreds {:?}\n  after {:?}: {:?}\n  stdout: {:?}\n  stderr ({} bytes): {:?}",
-            self.args,
-            self.started.elapsed(),
-            self.finished,
-            clip(self.stdout()),
-            self.stderr_len(),
-            clip(self.stderr())
-        )
-    }
-
-    /// Reaps the process if it has exited (`wait4` with or without WNOHANG).
-    fn reap(&mut self, block: bool) -> Option<Finished> {
-        if self.finished.is_none() {
-            let mut status = 0;
-            // SAFETY: an all-zero rusage is a valid value for wait4 to overwrite.
-            let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-            let options = if block { 0 } else { libc::WNOHANG };
-            // SAFETY: wait4 on our own unreaped child, with valid pointers to locals.
-            let reaped = unsafe { libc::wait4(self.pid(), &mut status, options, &mut usage) };
-            assert!(
-                reaped >= 0,
-                "wait4 failed: {}",
-                std::io::Error::last_os_error()
-            );
-            if reaped == self.pid() {
-                self.finished = Some(Finished {
-                    status: ExitStatus::from_raw(status),
-                    max_rss_kib: usage.ru_maxrss,
-                    took: self.started.elapsed(),
-                });
-            }
-        }
-        self.finished
-    }
-
-    fn poll(&mut self) -> Option<Finished> {
-        self.reap(false)
-    }
-
-    /// Waits at most `timeout` for the process to exit on its own.
-    fn wait_exit(&mut self, timeout: Duration) -> Option<Finished> {
-        let start = Instant::now();
-        loop {
-            if let Some(finished) = self.poll() {
-                return Some(finished);
-            }
-            if start.elapsed() > timeout {
-                return None;
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-
-    /// Waits for the process to end within `timeout`; panics (after killing it) if it hangs.
-    fn finish(&mut self, timeout: Duration) -> Finished {
-        match self.wait_exit(timeout) {
-            Some(finished) => finished,
-            None => {
-                let description = self.describe();
-                self.kill();
-                panic!("still running after {timeout:?}: it hung\n{description}");
-            }
-        }
-    }
-
-    fn signal(&self, signal: libc::c_int) {
-        assert!(self.finished.is_none(), "signalling a reaped process");
-        // SAFETY: kill(2) with the pid of our own unreaped child (so it cannot be reused).
-        let result = unsafe { libc::kill(self.pid(), signal) };
-        assert_eq!(result, 0, "kill({}, {signal}) failed", self.pid());
-    }
-
-    fn kill(&mut self) {
-        if self.poll().is_none() {
-            self.signal(libc::SIGKILL);
-            self.reap(true);
-        }
-    }
-
-    /// SIGTERM to a running process, then waits a generous while for it to exit.
-    fn stop(&mut self) -> Option<Finished> {
-        if self.poll().is_none() {
-            self.signal(libc::SIGTERM);
-        }
-        self.wait_exit(Duration::from_secs(20))
-    }
-
-    /// Waits until stderr contains `needle` `times` times; false if the time runs out or the
-    /// process exits first.
-    fn wait_for_stderr(&mut self, needle: &str, times: usize, timeout: Duration) -> bool {
-        let start = Instant::now();
-        loop {
-            let running = self.poll().is_none();
-            if self.stderr().matches(needle).count() >= times {
-                return true;
-            }
-            if !running || start.elapsed() > timeout {
-                return false;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-
-    /// Keeps watching for `period` while the process runs; false (at once) if it exits or
-    /// `bad` becomes true.
-    fn keeps_running_for(&mut self, period: Duration, mut bad: impl FnMut() -> bool) -> bool {
-        let start = Instant::now();
-        while start.elapsed() < period {
-            if self.poll().is_some() || bad() {
-                return false;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        self.poll().is_none()
-    }
-}
-
-impl Drop for Run {
-    fn drop(&mut self) {
-        if self.finished.is_none() {
-            // SAFETY: as in `signal`; the process is then reaped at once.
-            unsafe { libc::kill(self.pid(), libc::SIGKILL) };
-            self.reap(true);
-        }
-    }
+/// Starts rolecreds in `sandbox` with `args` in the background; `stdin` is its standard
+/// input (empty if `None`).
+fn spawn_run(sandbox: &Sandbox, args: &[&str], stdin: Option<&str>) -> Background {
+    let mut command = sandbox.rolecreds();
+    command.args(args);
+    Background::options()
+        .stdin(stdin.unwrap_or_default())
+        .spawn(command)
 }
 
 /// The first [`LEAK_SLICE`]-character slice of either canary that `text` holds, if any.
@@ -238,7 +49,7 @@ fn leaked_slice(text: &str) -> Option<String> {
 }
 
 /// What the run printed of a canary, on which stream, if anything.
-fn leak_in(run: &mut Run) -> Option<String> {
+fn leak_in(run: &mut Background) -> Option<String> {
     let (stdout, stderr) = (run.stdout(), run.stderr());
     let (stream, slice) = leaked_slice(&stdout)
         .map(|slice| ("stdout", slice))
@@ -250,7 +61,7 @@ fn leak_in(run: &mut Run) -> Option<String> {
 }
 
 /// Panics if the run printed a canary or a slice of one.
-fn assert_no_leak(run: &mut Run) {
+fn assert_no_leak(run: &mut Background) {
     if let Some(leak) = leak_in(run) {
         panic!("{leak}");
     }
@@ -268,7 +79,7 @@ impl Problems {
         }
     }
 
-    fn check_no_leak(&mut self, run: &mut Run) {
+    fn check_no_leak(&mut self, run: &mut Background) {
         if let Some(leak) = leak_in(run) {
             self.0.push(leak);
         }
@@ -285,7 +96,7 @@ impl Problems {
 }
 
 /// Asserts the run ended with exit `code` on its own, not by a signal.
-fn assert_exit(run: &mut Run, finished: Finished, code: i32) {
+fn assert_exit(run: &mut Background, finished: Finished, code: i32) {
     assert_eq!(
         finished.status.code(),
         Some(code),
@@ -320,7 +131,7 @@ fn rfc3339(time: SystemTime) -> String {
 fn the_stand_in_issues_credentials_that_rolecreds_writes() {
     let sts = sts_expiring(|| rfc3339(SystemTime::now() + Duration::from_secs(3600)));
     let sandbox = sts.sandbox();
-    let mut run = Run::spawn(&sandbox, &one_shot(&["-vv"]), None);
+    let mut run = spawn_run(&sandbox, &one_shot(&["-vv"]), None);
     let finished = run.finish(DEADLINE);
     assert_exit(&mut run, finished, 0);
     assert_no_leak(&mut run);
@@ -345,7 +156,7 @@ fn a_malformed_answer_never_prints_its_secrets_in_any_mode() {
     let mut problems = Problems::default();
 
     // One-shot: a failure of sts:AssumeRole, exit 1, nothing written.
-    let mut run = Run::spawn(&sandbox, &one_shot(&["-vv"]), None);
+    let mut run = spawn_run(&sandbox, &one_shot(&["-vv"]), None);
     let finished = run.finish(DEADLINE);
     problems.check_no_leak(&mut run);
     problems.check(finished.status.code() == Some(1), || {
@@ -362,7 +173,7 @@ fn a_malformed_answer_never_prints_its_secrets_in_any_mode() {
     });
 
     // credential_process: exit 1 and nothing on stdout, which the calling SDK would parse.
-    let mut run = Run::spawn(
+    let mut run = spawn_run(
         &sandbox,
         &["--role-arn", ROLE_ARN, "--credential-process", "-vv"],
         None,
@@ -390,7 +201,7 @@ fn a_malformed_answer_never_prints_its_secrets_in_any_mode() {
     )
     .expect("write targets.toml");
     let targets = targets.to_str().expect("a UTF-8 temp path");
-    let mut run = Run::spawn(&sandbox, &["--targets", targets, "-vv"], None);
+    let mut run = spawn_run(&sandbox, &["--targets", targets, "-vv"], None);
     let finished = run.finish(DEADLINE);
     problems.check_no_leak(&mut run);
     problems.check(finished.status.code().is_some_and(|code| code != 0), || {
@@ -401,10 +212,10 @@ fn a_malformed_answer_never_prints_its_secrets_in_any_mode() {
     });
 
     // Watch: keeps retrying (each failure a warning line), and stops cleanly on SIGTERM.
-    let mut run = Run::spawn(&sandbox, &one_shot(&["--watch", "-q", "-vv"]), None);
+    let mut run = spawn_run(&sandbox, &one_shot(&["--watch", "-q", "-vv"]), None);
     let retried = run.wait_for_stderr(RETRY_WARNING, 2, Duration::from_secs(10));
-    let running = run.poll().is_none();
-    let stopped = run.stop();
+    let running = run.is_running();
+    let stopped = run.stop(STOP_WITHIN);
     problems.check_no_leak(&mut run);
     problems.check(retried && running, || {
         format!(
@@ -428,7 +239,7 @@ fn a_malformed_answer_never_prints_its_secrets_in_any_mode() {
         "Expiration": "tomorrow",
     })
     .to_string();
-    let mut run = Run::spawn(
+    let mut run = spawn_run(
         &sandbox,
         &["import", "--profile-name", "p", "-vv"],
         Some(&document),
@@ -451,7 +262,7 @@ fn an_error_message_that_quotes_a_secret_is_redacted() {
     );
     let sts = StandIn::start([("AssumeRole", Answer::Xml(400, error))]);
     let sandbox = sts.sandbox();
-    let mut run = Run::spawn(&sandbox, &one_shot(&[]), None);
+    let mut run = spawn_run(&sandbox, &one_shot(&[]), None);
     let finished = run.finish(DEADLINE);
     assert_exit(&mut run, finished, 3);
     assert!(
@@ -482,7 +293,7 @@ fn huge_and_endless_answers_are_bounded() {
     for (what, answer) in cases {
         let sts = StandIn::start([("AssumeRole", answer)]);
         let sandbox = sts.sandbox();
-        let mut run = Run::spawn(&sandbox, &one_shot(&[]), None);
+        let mut run = spawn_run(&sandbox, &one_shot(&[]), None);
         // The bound is checked below; the longer deadline only keeps a hang finite.
         let finished = run.finish(DEADLINE);
         let description = format!("{what}: {}", run.describe());
@@ -518,7 +329,7 @@ fn an_expiration_before_1970_is_an_error_not_a_crash() {
     let mut problems = Problems::default();
 
     // One-shot: a plain failure (exit 1), not a panic (101) or an abort (SIGABRT, 134).
-    let mut run = Run::spawn(&sandbox, &one_shot(&[]), None);
+    let mut run = spawn_run(&sandbox, &one_shot(&[]), None);
     let finished = run.finish(DEADLINE);
     problems.check(
         finished.status.signal().is_none() && finished.status.code() == Some(1),
@@ -533,7 +344,7 @@ fn an_expiration_before_1970_is_an_error_not_a_crash() {
     problems.check_no_leak(&mut run);
 
     // Watch: a bad answer is one failed attempt among others; it retries and keeps running.
-    let mut run = Run::spawn(&sandbox, &one_shot(&["--watch"]), None);
+    let mut run = spawn_run(&sandbox, &one_shot(&["--watch"]), None);
     let survived = run.keeps_running_for(Duration::from_secs(4), || false);
     problems.check(survived, || {
         format!("watch: should ride this out:\n{}", run.describe())
@@ -541,7 +352,7 @@ fn an_expiration_before_1970_is_an_error_not_a_crash() {
     problems.check(run.stderr().contains(RETRY_WARNING), || {
         format!("watch: expected a retry warning:\n{}", run.describe())
     });
-    let stopped = run.stop();
+    let stopped = run.stop(STOP_WITHIN);
     problems.check(
         !survived || stopped.is_some_and(|f| f.status.code() == Some(0)),
         || {
@@ -561,14 +372,14 @@ fn credentials_expired_on_arrival_are_retried_with_backoff() {
     let sts = sts_expiring(|| rfc3339(SystemTime::now() - Duration::from_secs(3600)));
     let sandbox = sts.sandbox();
     let mut problems = Problems::default();
-    let mut run = Run::spawn(&sandbox, &one_shot(&["--watch"]), None);
+    let mut run = spawn_run(&sandbox, &one_shot(&["--watch"]), None);
     // Backoff from 1 s, doubling, with jitter: 2 to 6 calls in 8 s. Stop looking as soon as
     // there are more than that (a loop without backoff makes thousands).
     let most = 6;
     run.keeps_running_for(Duration::from_secs(8), || sts.count("AssumeRole") > most);
     let calls = sts.count("AssumeRole");
-    let running = run.poll().is_none();
-    let stopped = run.stop();
+    let running = run.is_running();
+    let stopped = run.stop(STOP_WITHIN);
     problems.check((2..=most).contains(&calls), || {
         format!(
             "{calls} AssumeRole calls: expired credentials must be retried with backoff, \

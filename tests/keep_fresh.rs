@@ -17,12 +17,13 @@
 
 mod emulator;
 
+use emulator::background::Background;
 use emulator::{Moto, ROLE_DNS_EDITOR_ARN, ROLE_NO_TRUST_ARN, Sandbox};
 use rolecreds::domain::editor::validate::parse_credentials_text;
 use std::collections::{BTreeMap, BTreeSet};
 use std::os::unix::fs::PermissionsExt as _;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus, Stdio};
+use std::process::Stdio;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant, SystemTime};
@@ -44,132 +45,30 @@ const SKIPPED: &str = "was refreshed by another rolecreds";
 // Helpers
 // ---------------------------------------------------------------------------------------
 
-/// A running `rolecreds --watch`, its stdout and stderr going to files that the test can
-/// read while it runs. Dropping it SIGKILLs and reaps the process if it still runs.
-struct Watcher {
-    child: Child,
-    args: Vec<String>,
-    started: Instant,
-    _logs: tempfile::TempDir,
-    stdout: PathBuf,
-    stderr: PathBuf,
+/// Starts `rolecreds ARGS...` (a watcher) in the background in `sandbox`.
+fn spawn_watcher(sandbox: &Sandbox, args: &[&str]) -> Background {
+    let mut command = sandbox.rolecreds();
+    command.args(args);
+    Background::spawn(command)
 }
 
-impl Watcher {
-    fn spawn(sandbox: &Sandbox, args: &[&str]) -> Watcher {
-        Self::spawn_command(sandbox.rolecreds(), args)
-    }
-
-    fn spawn_command(mut command: Command, args: &[&str]) -> Watcher {
-        let logs = tempfile::tempdir().expect("temp dir for the watcher's output");
-        let stdout = logs.path().join("stdout");
-        let stderr = logs.path().join("stderr");
-        // A watcher runs until told to stop: it must not outlive a test that died.
-        emulator::die_with_parent(&mut command);
-        let child = command
-            .args(args)
-            .stdin(Stdio::null())
-            .stdout(std::fs::File::create(&stdout).expect("watcher stdout file"))
-            .stderr(std::fs::File::create(&stderr).expect("watcher stderr file"))
-            .spawn()
-            .expect("start rolecreds");
-        Watcher {
-            child,
-            args: args.iter().map(|a| (*a).to_owned()).collect(),
-            started: Instant::now(),
-            _logs: logs,
-            stdout,
-            stderr,
+/// SIGTERM, then exit 0 within `within`; returns how long it took.
+fn terminate(watcher: &mut Background, within: Duration) -> Duration {
+    watcher.signal(libc::SIGTERM);
+    match watcher.wait_exit(within) {
+        Some((status, took)) => {
+            assert_eq!(
+                status.code(),
+                Some(0),
+                "SIGTERM should end the watch with exit 0:\n{}",
+                watcher.describe()
+            );
+            took
         }
-    }
-
-    fn stdout(&self) -> String {
-        std::fs::read_to_string(&self.stdout).unwrap_or_default()
-    }
-
-    fn stderr(&self) -> String {
-        std::fs::read_to_string(&self.stderr).unwrap_or_default()
-    }
-
-    /// For failure messages: the arguments, whether it still runs, its output so far.
-    fn describe(&mut self) -> String {
-        format!(
-            "rolecreds {:?}\n  status after {:?}: {:?}\n  stdout: {:?}\n  stderr: {:?}",
-            self.args,
-            self.started.elapsed(),
-            self.child.try_wait(),
-            self.stdout(),
-            self.stderr()
-        )
-    }
-
-    fn signal(&self, signal: libc::c_int) {
-        let pid = libc::pid_t::try_from(self.child.id()).expect("pid fits pid_t");
-        // SAFETY: kill(2) with the pid of our own unreaped child (so it cannot be reused).
-        let result = unsafe { libc::kill(pid, signal) };
-        assert_eq!(result, 0, "kill({pid}, {signal}) failed");
-    }
-
-    fn is_running(&mut self) -> bool {
-        matches!(self.child.try_wait(), Ok(None))
-    }
-
-    /// Waits at most `timeout` for the process to exit; its status and how long it took.
-    fn wait_exit(&mut self, timeout: Duration) -> Option<(ExitStatus, Duration)> {
-        let start = Instant::now();
-        loop {
-            if let Some(status) = self.child.try_wait().expect("wait for rolecreds") {
-                return Some((status, start.elapsed()));
-            }
-            if start.elapsed() > timeout {
-                return None;
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-
-    /// SIGTERM, then exit 0 within `within`; returns how long it took.
-    fn terminate(&mut self, within: Duration) -> Duration {
-        self.signal(libc::SIGTERM);
-        match self.wait_exit(within) {
-            Some((status, took)) => {
-                assert_eq!(
-                    status.code(),
-                    Some(0),
-                    "SIGTERM should end the watch with exit 0:\n{}",
-                    self.describe()
-                );
-                took
-            }
-            None => panic!(
-                "still running {within:?} after SIGTERM:\n{}",
-                self.describe()
-            ),
-        }
-    }
-
-    /// Waits until stderr contains `needle` `times` times (or the process exits).
-    fn wait_for_stderr(&mut self, needle: &str, times: usize, timeout: Duration) -> bool {
-        let start = Instant::now();
-        while start.elapsed() < timeout {
-            if self.stderr().matches(needle).count() >= times {
-                return true;
-            }
-            if !self.is_running() {
-                return self.stderr().matches(needle).count() >= times;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        false
-    }
-}
-
-impl Drop for Watcher {
-    fn drop(&mut self) {
-        if let Ok(None) = self.child.try_wait() {
-            let _ = self.child.kill();
-        }
-        let _ = self.child.wait();
+        None => panic!(
+            "still running {within:?} after SIGTERM:\n{}",
+            watcher.describe()
+        ),
     }
 }
 
@@ -342,7 +241,7 @@ fn watch_refreshes_before_each_expiry_and_stops_cleanly_on_sigterm() {
     let moto = Moto::start();
     let sandbox = moto.sandbox();
     let file = sandbox.credentials_file();
-    let mut watcher = Watcher::spawn(&sandbox, &watch_args(PROFILE, &FAST));
+    let mut watcher = spawn_watcher(&sandbox, &watch_args(PROFILE, &FAST));
 
     let mut keys = Vec::<String>::new();
     let start = Instant::now();
@@ -362,7 +261,7 @@ fn watch_refreshes_before_each_expiry_and_stops_cleanly_on_sigterm() {
         );
         std::thread::sleep(Duration::from_millis(100));
     }
-    let took = watcher.terminate(Duration::from_secs(2));
+    let took = terminate(&mut watcher, Duration::from_secs(2));
     if let Some(key) = current_key(&file, PROFILE)
         && keys.last() != Some(&key)
     {
@@ -421,7 +320,7 @@ fn sighup_refreshes_at_once() {
     let file = sandbox.credentials_file();
     // The default 1 h session is next refreshed in about 45 min: only SIGHUP can explain a
     // new key within seconds.
-    let mut watcher = Watcher::spawn(&sandbox, &watch_args(PROFILE, &["-v"]));
+    let mut watcher = spawn_watcher(&sandbox, &watch_args(PROFILE, &["-v"]));
     let (first, _) = wait_for_new_key(&file, PROFILE, None, Duration::from_secs(15))
         .unwrap_or_else(|| panic!("no first write:\n{}", watcher.describe()));
 
@@ -485,7 +384,7 @@ fn watch_survives_an_endpoint_outage_and_recovers() {
     moto.set_auth_enforced(false);
     let sandbox = moto.sandbox();
     let file = sandbox.credentials_file();
-    let mut watcher = Watcher::spawn(&sandbox, &watch_args(PROFILE, &FAST));
+    let mut watcher = spawn_watcher(&sandbox, &watch_args(PROFILE, &FAST));
     wait_for_new_key(&file, PROFILE, None, Duration::from_secs(15))
         .unwrap_or_else(|| panic!("no first write:\n{}", watcher.describe()));
 
@@ -521,7 +420,7 @@ fn watch_survives_an_endpoint_outage_and_recovers() {
             watcher.describe()
         )
     });
-    watcher.terminate(Duration::from_secs(2));
+    terminate(&mut watcher, Duration::from_secs(2));
     let stderr = watcher.stderr();
     println!(
         "{}\noutage {outage:?}, {attempts} failed attempts, new key {took:?} after restart",
@@ -574,17 +473,17 @@ fn two_watchers_on_other_profiles_of_one_file_never_corrupt_it() {
     .unwrap();
     let reader = Reader::start(file.clone(), &["first", "second"]);
     let json = ["--output", "json", "-v"];
-    let mut first = Watcher::spawn(
+    let mut first = spawn_watcher(
         &sandbox,
         &watch_args("first", &[&FAST[..], &json[..]].concat()),
     );
-    let mut second = Watcher::spawn(
+    let mut second = spawn_watcher(
         &sandbox,
         &watch_args("second", &[&FAST[..], &json[..]].concat()),
     );
     std::thread::sleep(Duration::from_secs(10));
-    first.terminate(Duration::from_secs(2));
-    second.terminate(Duration::from_secs(2));
+    terminate(&mut first, Duration::from_secs(2));
+    terminate(&mut second, Duration::from_secs(2));
     let (reads, problem) = reader.finish();
     println!("{}\n{}\n{reads} reads", first.describe(), second.describe());
     assert_eq!(problem, None, "a reader saw a broken file");
@@ -634,11 +533,11 @@ fn two_watchers_on_the_same_profile_share_the_refreshes() {
     let file = sandbox.credentials_file();
     let reader = Reader::start(file.clone(), &[PROFILE]);
     let args = watch_args(PROFILE, &[&FAST[..], &["--output", "json", "-v"]].concat());
-    let mut first = Watcher::spawn(&sandbox, &args);
-    let mut second = Watcher::spawn(&sandbox, &args);
+    let mut first = spawn_watcher(&sandbox, &args);
+    let mut second = spawn_watcher(&sandbox, &args);
     std::thread::sleep(Duration::from_secs(10));
-    first.terminate(Duration::from_secs(2));
-    second.terminate(Duration::from_secs(2));
+    terminate(&mut first, Duration::from_secs(2));
+    terminate(&mut second, Duration::from_secs(2));
     let (reads, problem) = reader.finish();
     println!("{}\n{}\n{reads} reads", first.describe(), second.describe());
     assert_eq!(problem, None, "a reader saw a broken file");
@@ -691,7 +590,7 @@ fn access_denied_ends_the_watch_with_exit_3() {
     let file = sandbox.credentials_file();
 
     // A role that never trusted alice: the first refresh is refused.
-    let mut watcher = Watcher::spawn(
+    let mut watcher = spawn_watcher(
         &sandbox,
         &[
             "--role-arn",
@@ -723,7 +622,7 @@ fn access_denied_ends_the_watch_with_exit_3() {
 
     // Trust withdrawn while a watch runs: the next refresh (SIGHUP) is refused, the watch
     // ends with exit 3, and the last good credentials stay in the file.
-    let mut watcher = Watcher::spawn(&sandbox, &watch_args("revoked", &[]));
+    let mut watcher = spawn_watcher(&sandbox, &watch_args("revoked", &[]));
     wait_for_new_key(&file, "revoked", None, Duration::from_secs(15))
         .unwrap_or_else(|| panic!("no first write:\n{}", watcher.describe()));
     let before = std::fs::read(&file).unwrap();
@@ -788,7 +687,7 @@ fn watch_stays_responsive_while_the_endpoint_hangs() {
     let moto = Moto::start();
     let sandbox = moto.sandbox();
     let file = sandbox.credentials_file();
-    let mut watcher = Watcher::spawn(&sandbox, &watch_args(PROFILE, &FAST));
+    let mut watcher = spawn_watcher(&sandbox, &watch_args(PROFILE, &FAST));
     wait_for_new_key(&file, PROFILE, None, Duration::from_secs(15))
         .unwrap_or_else(|| panic!("no first write:\n{}", watcher.describe()));
     let moto_pid = libc::pid_t::try_from(moto.pid()).unwrap();
@@ -1104,7 +1003,7 @@ fn watch_started_while_the_endpoint_is_down_waits_for_it() {
     let sandbox = moto.sandbox();
     let file = sandbox.credentials_file();
     moto.kill_server();
-    let mut watcher = Watcher::spawn(&sandbox, &watch_args(PROFILE, &FAST));
+    let mut watcher = spawn_watcher(&sandbox, &watch_args(PROFILE, &FAST));
     assert!(
         watcher.wait_for_stderr(RETRY_WARNING, 2, Duration::from_secs(20)),
         "no retry warnings while the endpoint was down:\n{}",
@@ -1122,5 +1021,5 @@ fn watch_started_while_the_endpoint_is_down_waits_for_it() {
             watcher.describe()
         )
     });
-    watcher.terminate(Duration::from_secs(2));
+    terminate(&mut watcher, Duration::from_secs(2));
 }

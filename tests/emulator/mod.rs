@@ -19,8 +19,13 @@
 //!
 //! Every command built here starts from an empty environment ([`Sandbox::command`]), so the
 //! developer's own `~/.aws`, `AWS_PROFILE` or keys never leak into a test.
+//!
+//! [`background::Background`] runs the binary (or any program) in the background with its
+//! output in files, for the tests that signal, poll and wait for it.
 
 #![allow(dead_code)]
+
+pub mod background;
 
 use std::ffi::{OsStr, OsString};
 use std::io::{Read as _, Write as _};
