@@ -53,7 +53,7 @@ _rolecreds() {
 
     case "${cmd}" in
         rolecreds)
-            opts="-q -v -h -V --account-id --role-name --role-arn --from-profile --targets --jobs --profile-name --source-profile --region --duration --session-name --external-id --source-identity --policy-arn --policy --tag --mfa-serial --token-code --mfa-session-duration --force --dry-run --watch --refresh-before --min-remaining --credential-process --credentials-file --lock-timeout --output --quiet --verbose --generate --help --version import status exec serve help"
+            opts="-q -v -h -V --account-id --role-name --role-arn --from-profile --targets --jobs --profile-name --source-profile --region --duration --session-name --external-id --source-identity --policy-arn --policy --tag --mfa-serial --token-code --mfa-process --mfa-process-timeout --mfa-session-duration --force --dry-run --watch --refresh-before --min-remaining --credential-process --credentials-file --lock-timeout --output --quiet --verbose --generate --help --version import status exec serve help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -131,6 +131,14 @@ _rolecreds() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --mfa-process)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --mfa-process-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --mfa-session-duration)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -167,7 +175,7 @@ _rolecreds() {
             return 0
             ;;
         rolecreds__subcmd__exec)
-            opts="-q -v -h --account-id --role-name --role-arn --from-profile --targets --jobs --profile-name --source-profile --region --duration --session-name --external-id --source-identity --policy-arn --policy --tag --mfa-serial --token-code --mfa-session-duration --force --dry-run --watch --refresh-before --min-remaining --credential-process --keep-aws-files --credentials-file --lock-timeout --output --quiet --verbose --help"
+            opts="-q -v -h --account-id --role-name --role-arn --from-profile --targets --jobs --profile-name --source-profile --region --duration --session-name --external-id --source-identity --policy-arn --policy --tag --mfa-serial --token-code --mfa-process --mfa-process-timeout --mfa-session-duration --force --dry-run --watch --refresh-before --min-remaining --credential-process --keep-aws-files --credentials-file --lock-timeout --output --quiet --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -242,6 +250,14 @@ _rolecreds() {
                     return 0
                     ;;
                 --token-code)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --mfa-process)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --mfa-process-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -391,7 +407,7 @@ _rolecreds() {
             return 0
             ;;
         rolecreds__subcmd__serve)
-            opts="-q -v -h --account-id --role-name --role-arn --from-profile --targets --jobs --profile-name --source-profile --region --duration --session-name --external-id --source-identity --policy-arn --policy --tag --mfa-serial --token-code --mfa-session-duration --force --dry-run --watch --refresh-before --min-remaining --credential-process --listen --token-file --background --credentials-file --lock-timeout --output --quiet --verbose --help"
+            opts="-q -v -h --account-id --role-name --role-arn --from-profile --targets --jobs --profile-name --source-profile --region --duration --session-name --external-id --source-identity --policy-arn --policy --tag --mfa-serial --token-code --mfa-process --mfa-process-timeout --mfa-session-duration --force --dry-run --watch --refresh-before --min-remaining --credential-process --listen --token-file --background --credentials-file --lock-timeout --output --quiet --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -466,6 +482,14 @@ _rolecreds() {
                     return 0
                     ;;
                 --token-code)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --mfa-process)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --mfa-process-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

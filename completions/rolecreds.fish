@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_rolecreds_global_optspecs
-    string join \n account-id= role-name= role-arn= from-profile= targets= jobs= profile-name= source-profile= region= duration= session-name= external-id= source-identity= policy-arn= policy= tag= mfa-serial= token-code= mfa-session-duration= force dry-run watch refresh-before= min-remaining= credential-process credentials-file= lock-timeout= output= q/quiet v/verbose generate= h/help V/version
+    string join \n account-id= role-name= role-arn= from-profile= targets= jobs= profile-name= source-profile= region= duration= session-name= external-id= source-identity= policy-arn= policy= tag= mfa-serial= token-code= mfa-process= mfa-process-timeout= mfa-session-duration= force dry-run watch refresh-before= min-remaining= credential-process credentials-file= lock-timeout= output= q/quiet v/verbose generate= h/help V/version
 end
 
 function __fish_rolecreds_needs_command
@@ -42,6 +42,8 @@ complete -c rolecreds -n "__fish_rolecreds_needs_command" -l policy -d 'A JSON s
 complete -c rolecreds -n "__fish_rolecreds_needs_command" -l tag -d 'A session tag KEY=VALUE (repeatable)' -r
 complete -c rolecreds -n "__fish_rolecreds_needs_command" -l mfa-serial -d 'The MFA device\'s serial number or ARN, for roles that require MFA' -r
 complete -c rolecreds -n "__fish_rolecreds_needs_command" -l token-code -d 'The current MFA code, or - to read it from standard input (a code on the command line shows in `ps`); without it rolecreds asks on the terminal' -r
+complete -c rolecreds -n "__fish_rolecreds_needs_command" -l mfa-process -d 'A command that prints the current MFA code (e.g. \'ykman oath accounts code -s aws\'), run without a shell whenever a code is needed: for modes without a terminal' -r
+complete -c rolecreds -n "__fish_rolecreds_needs_command" -l mfa-process-timeout -d 'How long --mfa-process may take to print the code' -r
 complete -c rolecreds -n "__fish_rolecreds_needs_command" -l mfa-session-duration -d 'With --watch and --mfa-serial: how long one MFA code lasts (an STS session the role is assumed from without asking again)' -r
 complete -c rolecreds -n "__fish_rolecreds_needs_command" -l refresh-before -d 'Refresh this long before expiry [default: 15m or half the lifetime, if smaller]' -r
 complete -c rolecreds -n "__fish_rolecreds_needs_command" -l min-remaining -d 'Do nothing if the profile\'s credentials are still valid for at least this long (cron)' -r
@@ -103,6 +105,8 @@ complete -c rolecreds -n "__fish_rolecreds_using_subcommand exec" -l policy -d '
 complete -c rolecreds -n "__fish_rolecreds_using_subcommand exec" -l tag -d 'A session tag KEY=VALUE (repeatable)' -r
 complete -c rolecreds -n "__fish_rolecreds_using_subcommand exec" -l mfa-serial -d 'The MFA device\'s serial number or ARN, for roles that require MFA' -r
 complete -c rolecreds -n "__fish_rolecreds_using_subcommand exec" -l token-code -d 'The current MFA code, or - to read it from standard input (a code on the command line shows in `ps`); without it rolecreds asks on the terminal' -r
+complete -c rolecreds -n "__fish_rolecreds_using_subcommand exec" -l mfa-process -d 'A command that prints the current MFA code (e.g. \'ykman oath accounts code -s aws\'), run without a shell whenever a code is needed: for modes without a terminal' -r
+complete -c rolecreds -n "__fish_rolecreds_using_subcommand exec" -l mfa-process-timeout -d 'How long --mfa-process may take to print the code' -r
 complete -c rolecreds -n "__fish_rolecreds_using_subcommand exec" -l mfa-session-duration -d 'With --watch and --mfa-serial: how long one MFA code lasts (an STS session the role is assumed from without asking again)' -r
 complete -c rolecreds -n "__fish_rolecreds_using_subcommand exec" -l refresh-before -d 'Refresh this long before expiry [default: 15m or half the lifetime, if smaller]' -r
 complete -c rolecreds -n "__fish_rolecreds_using_subcommand exec" -l min-remaining -d 'Do nothing if the profile\'s credentials are still valid for at least this long (cron)' -r
@@ -136,6 +140,8 @@ complete -c rolecreds -n "__fish_rolecreds_using_subcommand serve" -l policy -d 
 complete -c rolecreds -n "__fish_rolecreds_using_subcommand serve" -l tag -d 'A session tag KEY=VALUE (repeatable)' -r
 complete -c rolecreds -n "__fish_rolecreds_using_subcommand serve" -l mfa-serial -d 'The MFA device\'s serial number or ARN, for roles that require MFA' -r
 complete -c rolecreds -n "__fish_rolecreds_using_subcommand serve" -l token-code -d 'The current MFA code, or - to read it from standard input (a code on the command line shows in `ps`); without it rolecreds asks on the terminal' -r
+complete -c rolecreds -n "__fish_rolecreds_using_subcommand serve" -l mfa-process -d 'A command that prints the current MFA code (e.g. \'ykman oath accounts code -s aws\'), run without a shell whenever a code is needed: for modes without a terminal' -r
+complete -c rolecreds -n "__fish_rolecreds_using_subcommand serve" -l mfa-process-timeout -d 'How long --mfa-process may take to print the code' -r
 complete -c rolecreds -n "__fish_rolecreds_using_subcommand serve" -l mfa-session-duration -d 'With --watch and --mfa-serial: how long one MFA code lasts (an STS session the role is assumed from without asking again)' -r
 complete -c rolecreds -n "__fish_rolecreds_using_subcommand serve" -l refresh-before -d 'Refresh this long before expiry [default: 15m or half the lifetime, if smaller]' -r
 complete -c rolecreds -n "__fish_rolecreds_using_subcommand serve" -l min-remaining -d 'Do nothing if the profile\'s credentials are still valid for at least this long (cron)' -r

@@ -9,4 +9,5 @@ pub mod credentials_file;
 pub mod endpoint;
 pub mod fs;
 pub mod logging;
+pub mod mfa_process;
 pub mod signals;

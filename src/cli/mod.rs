@@ -130,6 +130,21 @@ pub struct RotateArgs {
     )]
     pub token_code: Option<String>,
 
+    /// A command that prints the current MFA code (e.g. 'ykman oath accounts code -s aws'),
+    /// run without a shell whenever a code is needed: for modes without a terminal
+    #[arg(
+        long,
+        value_name = "CMD",
+        conflicts_with = "token_code",
+        help_heading = "AssumeRole"
+    )]
+    pub mfa_process: Option<String>,
+
+    /// How long --mfa-process may take to print the code
+    #[arg(long, value_name = "DURATION", default_value = "1m", value_parser = parse_duration_arg,
+          help_heading = "AssumeRole")]
+    pub mfa_process_timeout: Duration,
+
     /// With --watch and --mfa-serial: how long one MFA code lasts (an STS session the role is
     /// assumed from without asking again)
     #[arg(long, value_name = "DURATION", default_value = "12h", value_parser = parse_duration_arg,

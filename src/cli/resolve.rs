@@ -15,9 +15,9 @@ use crate::domain::session_name::{self, DEFAULT_TEMPLATE, SessionParts};
 use crate::error::UsageError;
 use crate::settings::targets::{Fallbacks, Plan};
 use crate::settings::{
-    self, DEFAULT_DURATION, ExecSettings, FileSettings, Mode, OutputSettings, RotateSettings,
-    ServeSettings, check_duration, check_external_id, check_length, check_mfa_session_duration,
-    check_regions, read_policy, token_code_from_arg,
+    self, DEFAULT_DURATION, ExecSettings, FileSettings, MfaProcess, Mode, OutputSettings,
+    RotateSettings, ServeSettings, check_duration, check_external_id, check_length,
+    check_mfa_session_duration, check_regions, read_policy, token_code_from_arg,
 };
 use anyhow::Context as _;
 use std::ffi::OsString;
@@ -173,6 +173,7 @@ pub fn rotate_settings(
             .as_deref()
             .map(token_code_from_arg)
             .transpose()?,
+        mfa_process: mfa_process(args, from_profile)?,
         mfa_session_duration: check_mfa_session_duration(args.mfa_session_duration)?,
         force: args.force,
         dry_run: args.dry_run,
@@ -305,4 +306,35 @@ fn refuse_flags_of_other_modes(
         ))),
         None => Ok(()),
     }
+}
+
+/// `--mfa-process`, else the role profile's `mfa_process` (unless a code is given): split
+/// into words, checked to go with an MFA device.
+fn mfa_process(
+    args: &RotateArgs,
+    from_profile: Option<&RoleProfile>,
+) -> Result<Option<MfaProcess>, UsageError> {
+    let given = args.mfa_process.clone().or_else(|| {
+        from_profile
+            .filter(|_| args.token_code.is_none())
+            .and_then(|p| p.mfa_process.clone())
+    });
+    let Some(text) = given else {
+        return Ok(None);
+    };
+    let has_serial =
+        args.mfa_serial.is_some() || from_profile.is_some_and(|p| p.mfa_serial.is_some());
+    if !has_serial {
+        return Err(UsageError(
+            "--mfa-process needs --mfa-serial (or mfa_serial in the role profile): the device \
+             whose code it prints"
+                .into(),
+        ));
+    }
+    let argv = crate::domain::command_line::split(&text)
+        .map_err(|err| UsageError(format!("--mfa-process {text:?}: {err}")))?;
+    Ok(Some(MfaProcess {
+        argv,
+        timeout: args.mfa_process_timeout,
+    }))
 }

@@ -3,6 +3,7 @@
 
 pub mod assume;
 pub mod child_config;
+pub mod command_line;
 pub mod credentials;
 pub mod credentials_json;
 pub mod editor;

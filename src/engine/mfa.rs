@@ -1,7 +1,9 @@
-//! The MFA code: given (`--token-code`, or `-` for standard input, already read), asked on
-//! the terminal, or refused at once where no terminal can ask; never waits on a pipe.
+//! The MFA code: given (`--token-code`, or `-` for standard input, already read), printed by
+//! `--mfa-process`, asked on the terminal, or refused at once where none of these can give
+//! one; never waits on a pipe.
 
 use crate::adapters::aws::AwsFailure;
+use crate::adapters::mfa_process;
 use crate::adapters::signals::Signals;
 use crate::domain::secret::Secret;
 use crate::settings::{self, RotateSettings};
@@ -15,6 +17,17 @@ pub fn mfa_code(settings: &RotateSettings) -> anyhow::Result<Option<(String, Sec
     };
     if let Some(code) = &settings.token_code {
         return Ok(Some((serial.clone(), code.clone())));
+    }
+    if let Some(process) = &settings.mfa_process {
+        let code = mfa_process::code_from(&process.argv, process.timeout)
+            .map_err(AwsFailure::MfaRequired)?;
+        let code = settings::check_token_code(code.expose()).map_err(|_| {
+            AwsFailure::MfaRequired(format!(
+                "the MFA process `{}` did not print a 6-digit code",
+                process.argv[0]
+            ))
+        })?;
+        return Ok(Some((serial.clone(), code)));
     }
     let stdin = std::io::stdin();
     if !stdin.is_terminal() || settings.dry_run {

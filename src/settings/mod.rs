@@ -72,6 +72,8 @@ pub struct RotateSettings {
     pub options: AssumeOptions,
     pub mfa_serial: Option<String>,
     pub token_code: Option<Secret>,
+    /// `--mfa-process` (or the role profile's `mfa_process`): asked for each code needed.
+    pub mfa_process: Option<MfaProcess>,
     /// How long a `--watch` MFA session (GetSessionToken) lasts before a new code is needed.
     pub mfa_session_duration: Duration,
     pub force: bool,
@@ -101,6 +103,7 @@ impl RotateSettings {
             },
             mfa_serial: None,
             token_code: None,
+            mfa_process: None,
             mfa_session_duration: DEFAULT_MFA_SESSION,
             force: plan.force,
             dry_run: false,
@@ -108,6 +111,13 @@ impl RotateSettings {
             refresh_margin: target.refresh_margin,
         }
     }
+}
+
+/// A command that prints the MFA code, split into words (it runs without a shell).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MfaProcess {
+    pub argv: Vec<String>,
+    pub timeout: Duration,
 }
 
 /// How long one MFA code lasts by default (`--mfa-session-duration`).
