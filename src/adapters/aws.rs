@@ -27,7 +27,6 @@ use aws_smithy_runtime_api::client::http::{
 use aws_smithy_runtime_api::client::orchestrator::HttpRequest;
 use aws_smithy_runtime_api::client::result::ConnectorError;
 use aws_smithy_types::body::SdkBody;
-use aws_smithy_types::error::display::DisplayErrorContext;
 use aws_smithy_types::timeout::TimeoutConfig;
 use std::fmt;
 use std::sync::OnceLock;
@@ -453,12 +452,17 @@ fn issued<'c>(
     Ok((issued, expiration))
 }
 
-fn no_credentials_message(connection: &Connection) -> String {
-    let profile = connection
+/// The profile the source credentials come from: --source-profile, else AWS_PROFILE.
+fn source_profile_name(connection: &Connection) -> String {
+    connection
         .source_profile
         .clone()
         .or_else(|| std::env::var("AWS_PROFILE").ok())
-        .unwrap_or_else(|| "default".into());
+        .unwrap_or_else(|| "default".into())
+}
+
+fn no_credentials_message(connection: &Connection) -> String {
+    let profile = source_profile_name(connection);
     format!(
         "no source credentials found: looked in the environment (AWS_ACCESS_KEY_ID), profile \
          {profile} of ~/.aws/config and ~/.aws/credentials (keys, SSO, credential_process, \
@@ -472,12 +476,37 @@ fn credentials_failure(err: CredentialsError, connection: &Connection) -> AwsFai
         CredentialsError::CredentialsNotLoaded(_) => {
             AwsFailure::Refused(no_credentials_message(connection))
         }
+        other if sso_login_needed(&other) => AwsFailure::Refused(format!(
+            "cannot load the source credentials: the SSO login of profile {profile} has \
+             expired or was revoked ({}); run `aws sso login --profile {profile}`",
+            quote_safely(&innermost_causes(&other)),
+            profile = source_profile_name(connection),
+        )),
         // The provider's message may quote what a credential_process or SSO portal printed.
         other => AwsFailure::Refused(format!(
             "cannot load the source credentials: {}",
-            quote_safely(&DisplayErrorContext(&other).to_string())
+            quote_safely(&innermost_causes(&other))
         )),
     }
+}
+
+/// Whether the SSO provider failed for want of a live `aws sso login`: no cached token, a
+/// token past its expiry (`sso_session` profiles), or one the portal no longer knows. The
+/// SDK's error types for these are private, so their messages are matched.
+fn sso_login_needed(err: &CredentialsError) -> bool {
+    let mut current: Option<&(dyn std::error::Error + 'static)> = Some(err);
+    while let Some(cause) = current {
+        let message = cause.to_string();
+        if message.starts_with("the SSO token has expired")
+            || message.starts_with("failed to load the cached SSO token")
+            || message.starts_with("UnauthorizedException")
+            || (message.starts_with("failed to read") && message.contains("/.aws/sso/cache/"))
+        {
+            return true;
+        }
+        current = cause.source();
+    }
+    false
 }
 
 fn error_code<E: ProvideErrorMetadata, R>(err: &SdkError<E, R>) -> Option<&str> {
