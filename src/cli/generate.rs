@@ -73,7 +73,8 @@ The credentials file was refused or could not be written, its lock timed out, or
 target profile holds long\-term keys or the source credentials.
 .TP
 .B 5
-The role needs an MFA code and there was neither \-\-token\-code nor a terminal.
+The role needs an MFA code and there was neither \-\-token\-code nor a terminal, or the
+\-\-mfa\-process failed, timed out or printed no code.
 .TP
 .B 6
 AWS could not be reached, or kept throttling or failing.
@@ -83,6 +84,9 @@ status \-\-profile: the profile is missing, expired, or expires within \-\-min\-
 .TP
 .B 8
 \-\-targets: some targets failed; the others were written.
+.PP
+rolecreds exec exits with its command's status once the command has started (128+N when
+signal N ended it).
 .SH ENVIRONMENT
 .TP
 .B AWS_SHARED_CREDENTIALS_FILE
