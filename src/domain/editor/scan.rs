@@ -196,6 +196,8 @@ struct Scanner<'a, 't> {
     last_line: Option<Line<'a>>,
     line_count: usize,
     sections: HashMap<&'a str, usize>,
+    /// The same sections by the name the AWS SDKs read.
+    sdk_sections: HashMap<&'a str, usize>,
     current: Option<CurrentSection<'a>>,
     target_section: Option<TargetSection>,
 }
@@ -208,6 +210,7 @@ impl<'a, 't> Scanner<'a, 't> {
             last_line: None,
             line_count: 0,
             sections: HashMap::new(),
+            sdk_sections: HashMap::new(),
             current: None,
             target_section: None,
         }
@@ -290,6 +293,19 @@ impl<'a, 't> Scanner<'a, 't> {
                 format!(
                     "section [{botocore_name}] appears again (first on line {}); botocore \
                      rejects every profile of such a file, merge the two sections",
+                    first + 1
+                ),
+            ));
+        }
+        // `[dev]` and `[ dev ]` are two sections to botocore but one to the AWS SDK for Rust,
+        // which merges them in no fixed order (a later run may read the other one's values).
+        if let Some(first) = self.sdk_sections.insert(sdk_name, index) {
+            return Err(unsafe_at(
+                index,
+                format!(
+                    "the AWS SDKs read this header as [{sdk_name}], like the one on line {}, \
+                     and merge the two in no fixed order, while botocore keeps them apart; \
+                     write one [{sdk_name}] section",
                     first + 1
                 ),
             ));
