@@ -151,14 +151,8 @@ fn epoch_now() -> f64 {
 /// container endpoint, were exec to leave it in view.
 fn tempt_with_alices_default_profile(moto: &Moto, sandbox: &mut Sandbox) {
     let alice = moto.alice();
-    std::fs::write(
-        sandbox.credentials_file(),
-        format!(
-            "[default]\naws_access_key_id = {}\naws_secret_access_key = {}\n",
-            alice.id, alice.secret
-        ),
-    )
-    .expect("write the sandbox's credentials file");
+    std::fs::write(sandbox.credentials_file(), alice.profile("default"))
+        .expect("write the sandbox's credentials file");
     sandbox
         .set("AWS_PROFILE", "default")
         .set("AWS_DEFAULT_PROFILE", "default");
@@ -460,20 +454,7 @@ fn rust_sdk_default_chain_consumer() {
     if std::env::var_os(RUST_CONSUMER_VAR).is_none() {
         return;
     }
-    let arn = Moto::block_on(async {
-        let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
-            .http_client(aws_smithy_http_client::Builder::new().build_http())
-            .load()
-            .await;
-        aws_sdk_sts::Client::new(&config)
-            .get_caller_identity()
-            .send()
-            .await
-            .unwrap_or_else(|e| panic!("GetCallerIdentity with the default chain: {e:?}"))
-            .arn()
-            .map(str::to_owned)
-            .expect("an Arn")
-    });
+    let arn = emulator::rust_sdk_caller_arn_here(None);
     // libtest prints `test NAME ... ` on the same line first: the ARN is one word.
     println!("\n{CALLER_ARN_PREFIX}{arn}");
 }

@@ -11,14 +11,7 @@ const SESSION_ARN: &str =
 
 fn seed_files(sandbox: &emulator::Sandbox, moto: &Moto, config: &str) {
     let alice = moto.alice();
-    std::fs::write(
-        sandbox.credentials_file(),
-        format!(
-            "[alice]\naws_access_key_id = {}\naws_secret_access_key = {}\n",
-            alice.id, alice.secret
-        ),
-    )
-    .unwrap();
+    std::fs::write(sandbox.credentials_file(), alice.profile("alice")).unwrap();
     std::fs::write(sandbox.config_file(), config).unwrap();
 }
 

@@ -820,21 +820,7 @@ fn rust_sdk_consumer_process() {
         return;
     };
     let profile = profile.into_string().expect("profile name");
-    let arn = Moto::block_on(async move {
-        let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
-            .profile_name(&profile)
-            .http_client(aws_smithy_http_client::Builder::new().build_http())
-            .load()
-            .await;
-        aws_sdk_sts::Client::new(&config)
-            .get_caller_identity()
-            .send()
-            .await
-            .unwrap_or_else(|e| panic!("GetCallerIdentity with profile {profile}: {e:?}"))
-            .arn()
-            .map(str::to_owned)
-            .expect("an Arn")
-    });
+    let arn = emulator::rust_sdk_caller_arn_here(Some(&profile));
     // libtest prints `test NAME ... ` on the same line first: the ARN is one word.
     println!("\n{CONSUMER_ARN_PREFIX}{arn}");
 }
@@ -880,14 +866,7 @@ fn credential_process_serves_aws_cli_boto3_and_rust_sdk() {
         .remove("AWS_SECRET_ACCESS_KEY");
     let alice = moto.alice();
     let file = sandbox.credentials_file();
-    std::fs::write(
-        &file,
-        format!(
-            "[alice]\naws_access_key_id = {}\naws_secret_access_key = {}\n",
-            alice.id, alice.secret
-        ),
-    )
-    .unwrap();
+    std::fs::write(&file, alice.profile("alice")).unwrap();
     std::fs::write(
         sandbox.config_file(),
         format!(

@@ -99,14 +99,7 @@ fn a_role_profile_names_its_mfa_process() {
         "code.sh",
         &format!("touch '{}'\necho {CODE}", marker.display()),
     );
-    std::fs::write(
-        sandbox.credentials_file(),
-        format!(
-            "[alice]\naws_access_key_id = {}\naws_secret_access_key = {}\n",
-            alice.id, alice.secret
-        ),
-    )
-    .unwrap();
+    std::fs::write(sandbox.credentials_file(), alice.profile("alice")).unwrap();
     std::fs::write(
         sandbox.config_file(),
         format!(

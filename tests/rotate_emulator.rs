@@ -734,14 +734,7 @@ fn source_profile_works_and_cannot_be_the_target() {
         .remove("AWS_SECRET_ACCESS_KEY");
     let file = sandbox.credentials_file();
     let alice = moto.alice();
-    std::fs::write(
-        &file,
-        format!(
-            "[alice]\naws_access_key_id = {}\naws_secret_access_key = {}\n",
-            alice.id, alice.secret
-        ),
-    )
-    .unwrap();
+    std::fs::write(&file, alice.profile("alice")).unwrap();
     let before = snapshot(&file);
 
     let outcome = rolecreds(
@@ -869,11 +862,10 @@ fn harness_consumers_reject_a_forged_profile() {
     std::fs::write(
         sandbox.credentials_file(),
         format!(
-            "[alice]\naws_access_key_id = {}\naws_secret_access_key = {}\n\n\
-             [forged]\naws_access_key_id = ASIAFORGED0000000000\n\
+            "{}\n[forged]\naws_access_key_id = ASIAFORGED0000000000\n\
              aws_secret_access_key = forgedSecret000000000000000000000000000\n\
              aws_session_token = forgedToken\n",
-            alice.id, alice.secret
+            alice.profile("alice")
         ),
     )
     .unwrap();

@@ -117,6 +117,37 @@ pub struct AccessKey {
     pub secret: String,
 }
 
+impl AccessKey {
+    /// A credentials-file profile `[name]` holding these long-term keys.
+    pub fn profile(&self, name: &str) -> String {
+        format!(
+            "[{name}]\naws_access_key_id = {}\naws_secret_access_key = {}\n",
+            self.id, self.secret
+        )
+    }
+}
+
+/// The caller ARN the AWS SDK for Rust gets in this process, from the default chain or from
+/// `profile`, with the environment as it is (for a test binary re-run as a consumer child).
+pub fn rust_sdk_caller_arn_here(profile: Option<&str>) -> String {
+    Moto::block_on(async move {
+        let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .http_client(aws_smithy_http_client::Builder::new().build_http());
+        if let Some(profile) = profile {
+            loader = loader.profile_name(profile);
+        }
+        let config = loader.load().await;
+        aws_sdk_sts::Client::new(&config)
+            .get_caller_identity()
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("GetCallerIdentity (profile {profile:?}): {e:?}"))
+            .arn()
+            .map(str::to_owned)
+            .expect("an Arn")
+    })
+}
+
 /// A running, seeded moto server with auth enforced. Dropping it kills and reaps exactly
 /// the process it started.
 pub struct Moto {
