@@ -140,20 +140,29 @@ fn filler() -> impl Strategy<Value = String> {
     prop_oneof!["[#;][ -~]{0,20}", Just(String::new()), "[ \t]{1,3}",]
 }
 
-/// An indented line: `sub=value` (valid as a sub-property and as appended text) or, when the
-/// key above has a plain non-empty value, free text.
-fn continuation(parent_value_is_word: bool) -> impl Strategy<Value = String> {
-    let sub = ("[ \t]{1,3}", "[a-z]{1,6}", "( = )?", "[A-Za-z0-9]{0,6}")
-        .prop_map(|(indent, key, sep, value)| {
-            let sep = if sep.is_empty() { "=" } else { " = " };
-            format!("{indent}{key}{sep}{value}")
-        })
-        .boxed();
-    if parent_value_is_word {
-        prop_oneof![sub, "[ \t]{1,3}[A-Za-z0-9][A-Za-z0-9 ]{0,10}"].boxed()
+/// An indented line: `sub=value` under a key whose value the SDKs read as empty (a
+/// sub-property to every reader), else free text without `=` or `:` (more of the value to
+/// botocore and the Rust and Go SDKs; the JavaScript SDK, which has no continuations, skips it).
+fn continuation(parent_opens_sub_properties: bool) -> impl Strategy<Value = String> {
+    if parent_opens_sub_properties {
+        ("[ \t]{1,3}", "[a-z]{1,6}", "( = )?", "[A-Za-z0-9]{0,6}")
+            .prop_map(|(indent, key, sep, value)| {
+                let sep = if sep.is_empty() { "=" } else { " = " };
+                format!("{indent}{key}{sep}{value}")
+            })
+            .boxed()
     } else {
-        sub
+        "[ \t]{1,3}[A-Za-z0-9][A-Za-z0-9 ]{0,10}".boxed()
     }
+}
+
+/// Whether the SDKs read `value`, written after a separator that ends in whitespace or not,
+/// as empty: nothing but whitespace before the end or a comment (a `#`/`;` that starts the
+/// line's value after whitespace).
+fn sdk_value_is_empty(value: &str, separator_ends_in_space: bool) -> bool {
+    let text = value.trim_start();
+    let after_space = separator_ends_in_space || text.len() < value.len();
+    text.trim_end().is_empty() || (after_space && text.starts_with(['#', ';']))
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -186,12 +195,12 @@ fn render_property(key: &str, style: KeyStyle, value: &str) -> String {
 /// One property with the fillers before it and, for keys rolecreds leaves alone, its
 /// continuation lines. Returns the lines in order.
 fn property(key: &'static str) -> impl Strategy<Value = Vec<String>> {
+    // Upper-case keys only where rolecreds rewrites them (see `shout_credential_keys`): the
+    // JavaScript SDK keeps a key's case, so anywhere else the readers disagree.
     let style = prop_oneof![
         Just(KeyStyle::Plain),
         Just(KeyStyle::Spaced),
         Just(KeyStyle::Tabbed),
-        Just(KeyStyle::Capitalized),
-        Just(KeyStyle::Upper),
     ];
     let value = prop_oneof!["[A-Za-z0-9]{1,8}", "[A-Za-z0-9 ./:+=_#;-]{0,12}"];
     (
@@ -201,19 +210,22 @@ fn property(key: &'static str) -> impl Strategy<Value = Vec<String>> {
         any::<bool>(),
     )
         .prop_flat_map(move |(before, style, value, with_continuation)| {
-            let is_word = !value.is_empty() && value.chars().all(|c| c.is_ascii_alphanumeric());
+            let opens_sub_properties =
+                sdk_value_is_empty(&value, !matches!(style, KeyStyle::Plain));
             let count = if with_continuation && !is_credential_key(key) {
                 1..3
             } else {
                 0..1
             };
             let line = render_property(key, style, &value);
-            prop::collection::vec(continuation(is_word), count).prop_map(move |continuations| {
-                let mut lines = before.clone();
-                lines.push(line.clone());
-                lines.extend(continuations);
-                lines
-            })
+            prop::collection::vec(continuation(opens_sub_properties), count).prop_map(
+                move |continuations| {
+                    let mut lines = before.clone();
+                    lines.push(line.clone());
+                    lines.extend(continuations);
+                    lines
+                },
+            )
         })
 }
 
@@ -293,19 +305,55 @@ fn target() -> impl Strategy<Value = ProfileName> {
 
 /// A file, a target that has a section in it about half the time, and credentials.
 fn case(stale_default: bool) -> impl Strategy<Value = (Model, ProfileName, TemporaryCredentials)> {
-    credentials_file(stale_default).prop_flat_map(|model| {
-        let existing: Vec<ProfileName> = model
-            .sections
-            .iter()
-            .filter_map(|(name, _)| ProfileName::parse(name).ok())
-            .collect();
-        let target = if existing.is_empty() {
-            target().boxed()
-        } else {
-            prop_oneof![select(existing), target()].boxed()
+    credentials_file(stale_default)
+        .prop_flat_map(|model| {
+            let existing: Vec<ProfileName> = model
+                .sections
+                .iter()
+                .filter_map(|(name, _)| ProfileName::parse(name).ok())
+                .collect();
+            let target = if existing.is_empty() {
+                target().boxed()
+            } else {
+                prop_oneof![select(existing), target()].boxed()
+            };
+            (Just(model), target, credentials(), select(SHOUTS))
+        })
+        .prop_map(|(mut model, target, credentials, shout)| {
+            shout_credential_keys(&mut model, target.as_str(), shout);
+            (model, target, credentials)
+        })
+}
+
+/// How the target's credential keys are spelled: as generated, `Aws_access_key_id` or
+/// `AWS_ACCESS_KEY_ID`.
+const SHOUTS: &[Option<KeyStyle>] = &[
+    None,
+    None,
+    Some(KeyStyle::Capitalized),
+    Some(KeyStyle::Upper),
+];
+
+/// Respells the credential keys of the target's section in `style` (rolecreds rewrites those
+/// lines, so every reader reads the result alike).
+fn shout_credential_keys(model: &mut Model, target: &str, style: Option<KeyStyle>) {
+    let Some(style) = style else { return };
+    let Some(position) = model.sections.iter().position(|(n, _)| *n == target) else {
+        return;
+    };
+    let start = model.sections[position].1 + 1;
+    let end = model
+        .sections
+        .get(position + 1)
+        .map_or(model.lines.len(), |(_, header)| *header);
+    for line in &mut model.lines[start..end] {
+        let Some(key) = line_key(line).filter(|key| is_credential_key(key)) else {
+            continue;
         };
-        (Just(model), target, credentials())
-    })
+        let rest = line[key.len()..].to_owned();
+        let spelled = render_property(&key, style, "");
+        *line = format!("{}{rest}", spelled.trim_end_matches('='));
+    }
 }
 
 fn base64(max: usize) -> impl Strategy<Value = String> {

@@ -1,9 +1,14 @@
-//! Reads credentials-file text the way botocore and the AWS SDKs do, keeping every byte, and
-//! refuses text that either reader would reject or that the two would read differently.
+//! Reads credentials-file text the way four reader families do, keeping every byte, and
+//! refuses text that any of them would reject or that they would read differently.
 //!
-//! The rules mirror botocore's strict `RawConfigParser` and aws-runtime's `env_config` parser
-//! (see shared/reference/credentials-file.md): where either would fail the whole file, or where
-//! the lines an edit owns could be misread, scanning stops with the line number and a fix.
+//! The readers: botocore (Python's strict `RawConfigParser`: the AWS CLI, boto3), the AWS SDK
+//! for Rust (aws-runtime's `env_config`), the AWS SDK for JavaScript v3 (`parseIni` in
+//! @smithy/core) and the AWS SDK for Go v2 (`internal/ini`'s line tokenizer); their rules are
+//! in docs/reader-models.md. Each line must be the same kind of line to all four (header,
+//! key, continuation, comment), every header must name the same section and every key the
+//! same key; where that fails, scanning stops with the line number and a fix. Values of keys
+//! an edit does not touch are the readers' own business (inline comments and quotes differ)
+//! and are never changed.
 
 use crate::domain::profile_name::ProfileName;
 use std::borrow::Cow;
@@ -25,6 +30,13 @@ const BOM: &[u8] = b"\xEF\xBB\xBF";
 /// The AWS SDK parser treats only space and tab as whitespace.
 const WHITESPACE: &[char] = &[' ', '\t'];
 const COMMENT: &[char] = &['#', ';'];
+
+/// A character that at least one reader takes for whitespace but that is not a space or a
+/// tab: Python's `str.isspace` adds U+001C-U+001F to Rust's `char::is_whitespace`, and
+/// JavaScript's `\s` adds the byte-order mark U+FEFF.
+fn is_odd_whitespace(c: char) -> bool {
+    c != ' ' && c != '\t' && (c.is_whitespace() || matches!(c, '\u{1c}'..='\u{1f}' | '\u{feff}'))
+}
 
 /// A scanned text: the target profile's lines (each with its own line ending) and where
 /// they are. Only those lines are kept, so scanning a file costs memory in proportion to the
@@ -179,13 +191,13 @@ fn split_lines(text: &str) -> impl Iterator<Item = (&str, &str)> {
 
 /// What the scanner knows about the section it is in.
 struct CurrentSection<'a> {
-    botocore_name: &'a str,
+    name: &'a str,
     is_target: bool,
-    /// Keys seen in this section, botocore-lowercased, with their line; a handful per section,
-    /// so a vector beats a hash map (thousands of sections, each with its own map).
+    /// Keys seen in this section, lowercased, with their line; a handful per section, so a
+    /// vector beats a hash map (thousands of sections, each with its own map).
     keys: Vec<(Cow<'a, str>, usize)>,
     /// The last property line, and its key when rolecreds rewrites it.
-    last_property: Option<(usize, Option<String>)>,
+    last_property: Option<(usize, Option<&'static str>)>,
     /// Whether that property's value is empty, making indented lines sub-properties.
     opens_sub_properties: bool,
 }
@@ -195,12 +207,20 @@ struct Scanner<'a, 't> {
     section_lines: Vec<Line<'a>>,
     last_line: Option<Line<'a>>,
     line_count: usize,
+    /// Every section by name (the same name to every reader, or scanning stopped).
     sections: HashMap<&'a str, usize>,
-    /// The same sections by the name the AWS SDKs read.
-    sdk_sections: HashMap<&'a str, usize>,
+    /// Sections whose name the JavaScript SDK rewrites (`[profile x]` is `profile.x` to it) or
+    /// could collide with such a name (one with a `.`), by the name it reads.
+    js_sections: HashMap<Cow<'a, str>, usize>,
+    /// The keys of the `[DEFAULT]` sections so far: configparser merges repeated `[DEFAULT]`
+    /// sections (so does every SDK) but rejects a key that two of them set.
+    default_keys: Vec<(Cow<'a, str>, usize)>,
     current: Option<CurrentSection<'a>>,
     target_section: Option<TargetSection>,
 }
+
+/// botocore's section of defaults, which configparser (alone) gives to every profile.
+const DEFAULT_SECTION: &str = "DEFAULT";
 
 impl<'a, 't> Scanner<'a, 't> {
     fn new(target: &'t ProfileName) -> Self {
@@ -210,7 +230,8 @@ impl<'a, 't> Scanner<'a, 't> {
             last_line: None,
             line_count: 0,
             sections: HashMap::new(),
-            sdk_sections: HashMap::new(),
+            js_sections: HashMap::new(),
+            default_keys: Vec::new(),
             current: None,
             target_section: None,
         }
@@ -224,19 +245,24 @@ impl<'a, 't> Scanner<'a, 't> {
                  the AWS SDKs do not; remove it",
             ));
         }
-        if content.trim_matches(WHITESPACE).is_empty() {
+        let Some(&first) = content.as_bytes().first() else {
             return Ok(LineKind::Blank);
+        };
+        match first {
+            b'#' | b';' => Ok(LineKind::Comment),
+            b'[' => self.header(index, content),
+            b' ' | b'\t' if content.trim_matches(WHITESPACE).is_empty() => Ok(LineKind::Blank),
+            b' ' | b'\t' => self.continuation(index, content),
+            _ if content.starts_with(is_odd_whitespace) => Err(unsafe_at(
+                index,
+                format!(
+                    "an invisible whitespace character (U+{:04X}) at the start of the line: \
+                     Python reads the line as indented, the AWS SDKs do not; delete it",
+                    content.chars().next().map_or(0, u32::from)
+                ),
+            )),
+            _ => self.property(index, content),
         }
-        if content.starts_with(COMMENT) {
-            return Ok(LineKind::Comment);
-        }
-        if content.starts_with(WHITESPACE) {
-            return self.continuation(index, content);
-        }
-        if content.starts_with('[') {
-            return self.header(index, content);
-        }
-        self.property(index, content)
     }
 
     fn continuation(&mut self, index: usize, content: &str) -> Result<LineKind<'a>, UnsafeFile> {
@@ -247,81 +273,115 @@ impl<'a, 't> Scanner<'a, 't> {
                  remove the indentation or the line",
             ));
         };
-        match &section.last_property {
-            None => Err(unsafe_at(
+        let Some((above, rewritten)) = section.last_property else {
+            return Err(unsafe_at(
                 index,
                 "an indented line with no key above it; the AWS SDKs reject the file, \
                  remove the indentation",
-            )),
-            Some((line, Some(key))) => Err(unsafe_at(
+            ));
+        };
+        if let Some(key) = rewritten {
+            return Err(unsafe_at(
                 index,
                 format!(
                     "this indented line would become part of {key} (line {}) in the AWS SDKs; \
                      remove the indentation or the line",
-                    line + 1
+                    above + 1
                 ),
-            )),
-            Some((_, None)) if section.opens_sub_properties => {
-                sdk_property(content).map_err(|_| {
-                    unsafe_at(
-                        index,
-                        "an indented line under a key with an empty value must be a \
-                         sub-property name=value; the AWS SDKs reject the file",
-                    )
-                })?;
-                Ok(LineKind::Continuation)
-            }
-            Some((_, None)) => Ok(LineKind::Continuation),
+            ));
         }
+        // The JavaScript and Go SDKs trim every kind of whitespace before looking for `[`.
+        let text = content.trim_start_matches(|c: char| c.is_whitespace() || is_odd_whitespace(c));
+        if text.starts_with('[') {
+            return Err(unsafe_at(
+                index,
+                format!(
+                    "an indented line starting with '[': the JavaScript and Go SDKs read it as a \
+                     section header, botocore and the AWS SDK for Rust as more of the key on \
+                     line {}; remove the indentation or the line",
+                    above + 1
+                ),
+            ));
+        }
+        if section.opens_sub_properties {
+            sdk_property(content).map_err(|_| {
+                unsafe_at(
+                    index,
+                    "an indented line under a key with an empty value must be a \
+                     sub-property name=value; the AWS SDKs reject the file",
+                )
+            })?;
+            if colon_before_equals(content) {
+                return Err(unsafe_at(
+                    index,
+                    "a ':' before the '=': the AWS SDK for Go splits this sub-property at the \
+                     ':', the other readers at the '='; write it as name=value",
+                ));
+            }
+            return Ok(LineKind::Continuation);
+        }
+        let is_comment = content.trim_start_matches(WHITESPACE).starts_with(COMMENT);
+        if !is_comment && memchr::memchr2(b'=', b':', content.as_bytes()).is_some() {
+            return Err(unsafe_at(
+                index,
+                format!(
+                    "an indented line with '=' or ':': botocore and the AWS SDK for Rust read it \
+                     as more of the value on line {}, the JavaScript and Go SDKs as a key of its \
+                     own; remove the indentation or the line",
+                    above + 1
+                ),
+            ));
+        }
+        Ok(LineKind::Continuation)
     }
 
     fn header(&mut self, index: usize, content: &'a str) -> Result<LineKind<'a>, UnsafeFile> {
-        let (sdk_name, botocore_name) = header_names(content).map_err(|p| unsafe_at(index, p))?;
-        let target = self.target.as_str();
-        if (sdk_name == target) != (botocore_name == target) {
+        let name = header_name(content).map_err(|p| unsafe_at(index, p))?;
+        let is_default = name == DEFAULT_SECTION;
+        if let Some(first) = self.sections.insert(name, index)
+            && !is_default
+        {
             return Err(unsafe_at(
                 index,
                 format!(
-                    "the AWS CLI reads this header as [{botocore_name}] but the AWS SDKs as \
-                     [{sdk_name}]; write it as [{sdk_name}] with nothing else on the line"
-                ),
-            ));
-        }
-        if let Some(first) = self.sections.insert(botocore_name, index) {
-            return Err(unsafe_at(
-                index,
-                format!(
-                    "section [{botocore_name}] appears again (first on line {}); botocore \
-                     rejects every profile of such a file, merge the two sections",
+                    "section [{name}] appears again (first on line {}); botocore rejects every \
+                     profile of such a file, merge the two sections",
                     first + 1
                 ),
             ));
         }
-        // `[dev]` and `[ dev ]` are two sections to botocore but one to the AWS SDK for Rust,
-        // which merges them in no fixed order (a later run may read the other one's values).
-        if let Some(first) = self.sdk_sections.insert(sdk_name, index) {
-            return Err(unsafe_at(
-                index,
-                format!(
-                    "the AWS SDKs read this header as [{sdk_name}], like the one on line {}, \
-                     and merge the two in no fixed order, while botocore keeps them apart; \
-                     write one [{sdk_name}] section",
-                    first + 1
-                ),
-            ));
+        if name.contains([' ', '.']) {
+            let js_name = js_section_name(name);
+            if let Some(js_name) = js_name
+                && let Some(first) = self.js_sections.insert(js_name.clone(), index)
+            {
+                return Err(unsafe_at(
+                    index,
+                    format!(
+                        "the AWS SDK for JavaScript reads this header and the one on line {} as \
+                         the same section [{js_name}], the other readers as two; rename one",
+                        first + 1
+                    ),
+                ));
+            }
         }
         self.close_section(index);
-        let is_target = sdk_name == target;
+        let is_target = name == self.target.as_str();
         if is_target {
             self.target_section = Some(TargetSection {
                 header: index,
                 end: index + 1,
             });
         }
+        let keys = if is_default {
+            std::mem::take(&mut self.default_keys)
+        } else {
+            Vec::new()
+        };
         self.current = Some(CurrentSection {
-            botocore_name,
+            name,
             is_target,
-            keys: Vec::new(),
+            keys,
             last_property: None,
             opens_sub_properties: false,
         });
@@ -337,55 +397,71 @@ impl<'a, 't> Scanner<'a, 't> {
             ));
         };
         let key = property_key(content).map_err(|p| unsafe_at(index, p))?;
-        // botocore lowercases keys with Unicode rules, so `É` and `é` are one key to it.
-        let folded: Cow<'a, str> = if key.is_ascii() {
-            key.clone()
-        } else {
-            Cow::Owned(key.to_lowercase())
-        };
-        if let Some(&(_, first)) = section.keys.iter().find(|(seen, _)| *seen == folded) {
+        if let Some(&(_, first)) = section.keys.iter().find(|(seen, _)| *seen == key) {
             return Err(unsafe_at(
                 index,
                 format!(
                     "key {key} appears twice in [{}] (first on line {}); botocore rejects every \
                      profile of such a file, delete one",
-                    section.botocore_name,
+                    section.name,
                     first + 1
                 ),
             ));
         }
-        section.keys.push((folded, index));
-        if section.botocore_name == "DEFAULT" && key == STALE_KEY {
+        section.keys.push((key.clone(), index));
+        if section.name == DEFAULT_SECTION && key == STALE_KEY {
             return Err(unsafe_at(
                 index,
                 "[DEFAULT] sets aws_security_token, which botocore adds to every profile and \
                  reads before a fresh aws_session_token; delete this line",
             ));
         }
-        let rewritten = section.is_target && is_rewritten_key(&key);
+        let rewritten = section.is_target.then(|| rewritten_key(&key)).flatten();
+        // `property_key` returns an owned key only when it had to lowercase it.
+        if rewritten.is_none() && matches!(key, Cow::Owned(_)) {
+            return Err(unsafe_at(
+                index,
+                format!(
+                    "the AWS SDK for JavaScript keeps this key's case and would not read it as \
+                     {key}, which botocore and the other SDKs do; write the key in lowercase"
+                ),
+            ));
+        }
         section.opens_sub_properties = false;
-        if !rewritten {
+        if rewritten.is_none() {
             let (sdk_key, value_is_empty) =
                 sdk_property(content).map_err(|p| unsafe_at(index, p))?;
-            // The SDKs lowercase ASCII letters only, as `key` was lowercased.
-            if !sdk_key.eq_ignore_ascii_case(&key) || sdk_key.len() != key.len() {
+            if sdk_key.len() != key.len() {
                 return Err(unsafe_at(
                     index,
                     "botocore and the AWS SDKs would read different keys on this line; write \
                      it as key=value",
                 ));
             }
+            if key.contains(['#', ';']) {
+                return Err(unsafe_at(
+                    index,
+                    "a '#' or ';' in the key: the AWS SDK for Go cuts the line there, the other \
+                     readers do not; rename the key",
+                ));
+            }
             section.opens_sub_properties = value_is_empty;
         }
-        section.last_property = Some((index, rewritten.then(|| key.to_string())));
+        section.last_property = Some((index, rewritten));
         Ok(LineKind::Property { key })
     }
 
     fn close_section(&mut self, end: usize) {
-        if let (Some(current), Some(target)) = (&self.current, &mut self.target_section)
-            && current.is_target
+        let Some(current) = &mut self.current else {
+            return;
+        };
+        if current.is_target
+            && let Some(target) = &mut self.target_section
         {
             target.end = end;
+        }
+        if current.name == DEFAULT_SECTION {
+            self.default_keys = std::mem::take(&mut current.keys);
         }
     }
 
@@ -407,33 +483,118 @@ impl<'a, 't> Scanner<'a, 't> {
 
 /// Whether an edit replaces or removes this key in the target profile.
 pub fn is_rewritten_key(key: &str) -> bool {
-    key == STALE_KEY || WRITTEN_KEYS.contains(&key)
+    rewritten_key(key).is_some()
 }
 
-/// The section name as the AWS SDKs read it and as botocore reads it.
-fn header_names(content: &str) -> Result<(&str, &str), &'static str> {
-    // aws-runtime: trim, cut at the first `#`/`;`, expect `[...]`, trim the inside.
-    let sdk_line = content.trim_matches(WHITESPACE);
-    let sdk_line = sdk_line
-        .find(COMMENT)
-        .map_or(sdk_line, |i| &sdk_line[..i])
-        .trim_matches(WHITESPACE);
-    let sdk_name = sdk_line
-        .strip_prefix('[')
-        .and_then(|rest| rest.strip_suffix(']'))
-        .ok_or("a section header without its closing ']'; the AWS SDKs reject the file")?
-        .trim_matches(WHITESPACE);
-    // botocore: `\[(?P<header>.+)\]` matched greedily against the stripped line.
-    let stripped = content.trim();
-    let botocore_name = stripped
-        .rfind(']')
-        .filter(|&close| close >= 2)
-        .map(|close| &stripped[1..close])
-        .ok_or("an empty section name; botocore rejects the file")?;
-    if sdk_name.is_empty() {
-        return Err("an empty section name; botocore rejects the file");
+/// The key as rolecreds writes it, if an edit replaces or removes it in the target profile.
+fn rewritten_key(key: &str) -> Option<&'static str> {
+    WRITTEN_KEYS
+        .into_iter()
+        .chain([STALE_KEY])
+        .find(|written| *written == key)
+}
+
+/// The section name of a header line, the same for every reader, or why the readers would
+/// disagree about it (or reject it).
+///
+/// botocore matches `\[(.+)\]` greedily from the start, so it reads up to the LAST `]`; the
+/// Rust and Go SDKs cut at the first `#`/`;` and trim; the JavaScript SDK cuts only at a
+/// `#`/`;` that follows whitespace, and sees a header only if the rest ends in `]`; Go joins
+/// the words of a name with one space. A name that passes the checks below reads the same to
+/// all of them.
+fn header_name(content: &str) -> Result<&str, String> {
+    if let Some(odd) = content.chars().find(|&c| is_odd_whitespace(c)) {
+        return Err(format!(
+            "an invisible whitespace character (U+{:04X}) in a section header, which the \
+             readers treat differently; delete it",
+            u32::from(odd)
+        ));
     }
-    Ok((sdk_name, botocore_name))
+    let Some(close) = memchr::memchr(b']', content.as_bytes()) else {
+        return Err(
+            "a section header without its closing ']'; the AWS SDKs reject the file".into(),
+        );
+    };
+    let name = &content[1..close];
+    let tail = &content[close + 1..];
+    let comment = tail.trim_start_matches(WHITESPACE);
+    if comment.len() == tail.len() && tail.starts_with(COMMENT) {
+        return Err(format!(
+            "a comment right after ']': the AWS SDK for JavaScript needs a space before it and \
+             would not see this header, reading the lines below into the section above; write \
+             [{name}] {tail}"
+        ));
+    }
+    if !comment.is_empty() && !comment.starts_with(COMMENT) {
+        return Err(
+            "a section header without its closing ']'; the AWS SDKs reject the file".into(),
+        );
+    }
+    if comment.contains(']') {
+        return Err(
+            "a ']' in the comment after this header: botocore reads the name up to the last \
+             ']'; remove it from the comment"
+                .into(),
+        );
+    }
+    let trimmed = name.trim_matches(WHITESPACE);
+    if trimmed.is_empty() {
+        return Err("an empty section name; botocore rejects the file".into());
+    }
+    if name.contains(['[', '#', ';']) {
+        return Err(
+            "a '[', '#' or ';' inside the brackets: the readers cut the name at different \
+             places; rename the section"
+                .into(),
+        );
+    }
+    if trimmed.len() != name.len() {
+        return Err(format!(
+            "the AWS CLI reads this header as [{name}] but the AWS SDKs as [{trimmed}]; write \
+             it as [{trimmed}] with nothing else on the line"
+        ));
+    }
+    if name.contains('\t') || name.contains("  ") {
+        return Err(
+            "the AWS SDK for Go reads the spaces inside this name as one, botocore keeps them; \
+             separate its words with single spaces"
+                .into(),
+        );
+    }
+    if name == "__proto__" || name == "profile __proto__" {
+        return Err(
+            "the AWS SDK for JavaScript stops reading the file at a section of this name; \
+             rename it"
+                .into(),
+        );
+    }
+    Ok(name)
+}
+
+/// The section name the AWS SDK for JavaScript reads, `None` when it ignores the section: a
+/// name of two words matching its `prefixKeyRegex` becomes `prefix.name` for the prefixes it
+/// knows and is dropped for others.
+fn js_section_name(name: &str) -> Option<Cow<'_, str>> {
+    let word = |s: &str, extra: &str| {
+        !s.is_empty()
+            && s.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || extra.contains(c))
+    };
+    let Some((prefix, rest)) = name.split_once(' ') else {
+        return Some(Cow::Borrowed(name));
+    };
+    let inner = match rest.as_bytes() {
+        [quote @ (b'"' | b'\''), .., last] if rest.len() >= 3 && last == quote => {
+            &rest[1..rest.len() - 1]
+        }
+        _ => rest,
+    };
+    if !word(prefix, "-") || !word(inner, "-@+.%:/") {
+        return Some(Cow::Borrowed(name));
+    }
+    ["profile", "sso-session", "services"]
+        .contains(&prefix)
+        .then(|| Cow::Owned(format!("{prefix}.{inner}")))
 }
 
 /// A property line as the AWS SDKs read it: its key (not lowercased) and whether its value is
@@ -464,23 +625,51 @@ fn sdk_property(content: &str) -> Result<(&str, bool), &'static str> {
     Ok((key, value.trim_matches(WHITESPACE).is_empty()))
 }
 
-/// The key of a property line, lowercased as both readers do. botocore splits at the first `=`
-/// or `:`; the SDKs only at `=`, so a `:` before the `=` makes the readers disagree.
-fn property_key(content: &str) -> Result<Cow<'_, str>, &'static str> {
+/// Whether a `:` comes before the first `=` (botocore and Go split there, the others do not).
+fn colon_before_equals(content: &str) -> bool {
+    let bytes = content.as_bytes();
+    memchr::memchr(b':', bytes)
+        .is_some_and(|colon| memchr::memchr(b'=', bytes).is_some_and(|equals| colon < equals))
+}
+
+/// The key of a property line, lowercased as the readers do. botocore and Go split at the
+/// first `=` or `:`; the Rust and JavaScript SDKs only at `=`, so a `:` before the `=` makes
+/// the readers disagree. Keys must be ASCII without control characters: Python and Go
+/// lowercase other letters by Unicode rules (the Kelvin sign becomes `k`), and Python strips
+/// U+001C-U+001F as whitespace.
+fn property_key(content: &str) -> Result<Cow<'_, str>, String> {
     let split = memchr::memchr2(b'=', b':', content.as_bytes()).ok_or(
         "a line with no '='; botocore and the AWS SDKs reject the file, write it as key=value",
     )?;
-    if content.as_bytes()[split] == b':'
-        && memchr::memchr(b'=', &content.as_bytes()[split..]).is_some()
-    {
+    if content.as_bytes()[split] == b':' && colon_before_equals(content) {
         return Err(
             "a ':' before the '=': botocore and the AWS SDKs would read different keys; \
-                    write it as key=value",
+                    write it as key=value"
+                .into(),
         );
     }
-    let key = content[..split].trim();
+    let raw = &content[..split];
+    if let Some(odd) = raw
+        .chars()
+        .find(|&c| !c.is_ascii() || (c.is_ascii_control() && c != '\t'))
+    {
+        return Err(if odd.is_ascii() || is_odd_whitespace(odd) {
+            format!(
+                "an invisible character (U+{:04X}) in the key, which Python reads as \
+                 whitespace and the AWS SDKs as part of the key; delete it",
+                u32::from(odd)
+            )
+        } else {
+            format!(
+                "a non-ASCII character ({odd}) in the key: Python and Go lowercase it by \
+                 Unicode rules (the Kelvin sign becomes k), the other SDKs do not; write the key \
+                 in ASCII"
+            )
+        });
+    }
+    let key = raw.trim_matches(WHITESPACE);
     if key.is_empty() {
-        return Err("a line with no key before its '='; botocore rejects the file");
+        return Err("a line with no key before its '='; botocore rejects the file".into());
     }
     Ok(if key.bytes().any(|b| b.is_ascii_uppercase()) {
         Cow::Owned(key.to_ascii_lowercase())
