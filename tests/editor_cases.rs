@@ -1,6 +1,9 @@
 //! The editor's table of cases (tests/data/edit-cases.json): exact output bytes for every
-//! preservation rule, exact refusals for every unsafe file, and each output read back by the
-//! AWS SDK for Rust's parser and by botocore's (Python's strict RawConfigParser).
+//! preservation rule, exact refusals for every unsafe file, each output read back by the AWS
+//! SDK for Rust's parser, by botocore's (Python's strict RawConfigParser) and by the AWS SDK for
+//! JavaScript v3's loader.
+
+mod support;
 
 use rolecreds::domain::credentials::TemporaryCredentials;
 use rolecreds::domain::credentials_json::parse_expiration;
@@ -9,8 +12,8 @@ use rolecreds::domain::editor::validate::parse_credentials_text;
 use rolecreds::domain::profile_name::ProfileName;
 use rolecreds::domain::secret::Secret;
 use serde_json::Value;
-use std::io::Write as _;
-use std::process::{Command, Stdio};
+use std::collections::BTreeMap;
+use support::readers::{Reader, reader_failures, write_check};
 
 struct Table {
     credentials: TemporaryCredentials,
@@ -128,34 +131,58 @@ fn every_edit_reads_back_under_the_aws_sdk_parser() {
     }
 }
 
-#[test]
-fn every_edit_reads_back_under_botocores_parser() {
+/// Every table edit as a check for a reader outside Rust: the output, the input before it
+/// (other sections and the target's other keys must read back unchanged) and the four values.
+fn edit_checks(table: &Table, dir: &std::path::Path) -> Vec<support::readers::ReadCheck> {
+    let expected: BTreeMap<String, String> = expected_values(&table.credentials)
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v))
+        .collect();
+    table
+        .edits
+        .iter()
+        .enumerate()
+        .map(|(i, case)| {
+            let output = case["output"].as_str().unwrap();
+            let profile = case["profile"].as_str().unwrap();
+            write_check(
+                dir,
+                i,
+                &input_bytes(case),
+                output,
+                profile,
+                expected.clone(),
+            )
+        })
+        .collect()
+}
+
+/// Runs `reader` over every table edit; fails naming each misread case and its problem.
+fn assert_reader_agrees(reader: Reader) {
     let table = load_table();
     let dir = tempfile::tempdir().unwrap();
-    let mut checks = Vec::new();
-    for (i, case) in table.edits.iter().enumerate() {
-        let after = dir.path().join(format!("after-{i}"));
-        let before = dir.path().join(format!("before-{i}"));
-        std::fs::write(&after, case["output"].as_str().unwrap()).unwrap();
-        std::fs::write(&before, input_bytes(case)).unwrap();
-        let expected: serde_json::Map<String, Value> = expected_values(&table.credentials)
-            .into_iter()
-            .map(|(k, v)| (k.to_owned(), Value::from(v)))
-            .collect();
-        checks.push(serde_json::json!({
-            "path": after, "before": before, "profile": case["profile"], "expected": expected,
-        }));
-    }
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/botocore_reads.py");
-    let mut python = Command::new("python3")
-        .arg(script)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("python3 is required for this test (botocore's parser is Python's)");
-    let input = serde_json::to_vec(&checks).unwrap();
-    python.stdin.take().unwrap().write_all(&input).unwrap();
-    let result = python.wait_with_output().unwrap();
-    let report = String::from_utf8_lossy(&result.stdout);
-    assert!(result.status.success(), "botocore disagrees:\n{report}");
+    let checks = edit_checks(&table, dir.path());
+    let failures = reader_failures(reader, &checks);
+    let report: Vec<String> = failures
+        .iter()
+        .map(|(i, problem)| format!("{}: {problem}", table.edits[*i]["name"]))
+        .collect();
+    assert!(
+        failures.is_empty(),
+        "{} misreads {} of {} table edits:\n{}",
+        reader.name(),
+        failures.len(),
+        checks.len(),
+        report.join("\n")
+    );
+}
+
+#[test]
+fn every_edit_reads_back_under_botocores_parser() {
+    assert_reader_agrees(Reader::Botocore);
+}
+
+#[test]
+fn every_edit_reads_back_under_the_js_sdk_loader() {
+    assert_reader_agrees(Reader::JsSdk);
 }
