@@ -3,6 +3,7 @@
 //! loader (tests/js/credentials-reads.mjs). Each runs once per batch of files: a process per
 //! file would cost more than the checks.
 
+use super::Sections;
 use std::collections::{BTreeMap, HashMap};
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -153,4 +154,53 @@ pub fn write_check(
         profile: profile.to_owned(),
         expected,
     }
+}
+
+/// How the JS SDK's loader reads each file: the credentials-file map, keyed by the raw
+/// section name (`[profile dev]` is `profile.dev`), key case kept. The loader never rejects.
+pub fn js_read_all(paths: &[PathBuf]) -> Vec<Sections> {
+    let output = Reader::JsSdk.run(&["--read"], serde_json::to_vec(paths).unwrap());
+    assert!(
+        output.status.success(),
+        "the JS loader failed to run ({}):\n{}",
+        output.status,
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).expect("the JS reader printed JSON")
+}
+
+/// How botocore reads each file: `None` if strict `RawConfigParser` rejects it, else every
+/// section's items (with what `[DEFAULT]` gives it, as botocore does) and `[DEFAULT]` itself.
+pub fn botocore_read_all(paths: &[PathBuf]) -> Vec<Option<Sections>> {
+    const SCRIPT: &str = r#"
+import configparser, json, sys
+readings = []
+for path in json.load(sys.stdin):
+    parser = configparser.RawConfigParser(strict=True)
+    try:
+        with open(path, encoding="utf-8") as f:
+            parser.read_file(f)
+    except (configparser.Error, UnicodeDecodeError):
+        readings.append(None)
+        continue
+    view = {name: dict(parser.items(name)) for name in parser.sections()}
+    view["DEFAULT"] = dict(parser.defaults())
+    readings.append(view)
+json.dump(readings, sys.stdout)
+"#;
+    let mut child = Command::new("python3")
+        .args(["-c", SCRIPT])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("python3 is required (botocore's parser is Python's)");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(&serde_json::to_vec(paths).unwrap())
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(output.status.success(), "the botocore reading failed");
+    serde_json::from_slice(&output.stdout).expect("python printed JSON")
 }
