@@ -8,7 +8,8 @@
 //! the written values and every other profile as before, (c) the same edit twice is a no-op,
 //! (d) random bytes never panic and an accepted edit parses and reads back; the cheap
 //! section-only confirmation agrees with the whole-file one and catches corrupted edits; and,
-//! through one `python3` run, botocore's parser (strict `RawConfigParser`) agrees on all of it.
+//! through one `python3` run and one `node` run, botocore's parser (strict `RawConfigParser`)
+//! and the AWS SDK for JavaScript v3's loader agree on all of it.
 
 use proptest::prelude::*;
 use proptest::sample::{select, subsequence};
@@ -22,9 +23,10 @@ use rolecreds::domain::editor::validate::{
 use rolecreds::domain::profile_name::ProfileName;
 use rolecreds::domain::secret::Secret;
 use std::collections::BTreeSet;
-use std::io::Write as _;
-use std::process::{Command, Stdio};
 use std::time::{Duration, UNIX_EPOCH};
+use support::readers::{ReadCheck, Reader, reader_failures, write_check};
+
+mod support;
 
 /// Names a target is drawn from, so that the target often already has a section.
 const TARGET_POOL: &[&str] = &["default", "dev", "prod", "team/dev", "x.y-z_1", "a@b:c+d%e"];
@@ -785,113 +787,20 @@ proptest! {
     }
 }
 
-/// Python's strict `RawConfigParser`, which botocore reads the credentials file with, run on a
-/// JSON list of `{"before", "after", "profile", "expected"}`; prints a JSON list of failures.
-const BOTOCORE_CHECK: &str = r#"
-import configparser, io, json, sys
-
-def read(text):
-    parser = configparser.RawConfigParser(strict=True)
-    # botocore opens the file in text mode: universal newlines, a lone CR also ends a line.
-    parser.read_file(io.StringIO(text, newline=None))
-    return parser
-
-def view(parser):
-    # items() includes [DEFAULT], whose values botocore gives every profile.
-    sections = {name: dict(parser.items(name)) for name in parser.sections()}
-    sections["DEFAULT"] = dict(parser.defaults())
-    return sections
-
-failures = []
-for index, case in enumerate(json.load(sys.stdin)):
-    def fail(problem):
-        failures.append({"case": index, "problem": problem})
-    try:
-        before = view(read(case["before"]))
-    except configparser.Error as err:
-        fail(f"botocore rejects the file that rolecreds accepted: {err}")
-        continue
-    try:
-        after = view(read(case["after"]))
-    except configparser.Error as err:
-        fail(f"botocore rejects the edited file: {err}")
-        continue
-    profile = case["profile"]
-    if set(after) != set(before) | {profile}:
-        fail(f"the sections changed: {sorted(before)} -> {sorted(after)}")
-        continue
-    got = after[profile]
-    for key, value in case["expected"].items():
-        if got.get(key) != value:
-            fail(f"{key} reads {got.get(key)!r}")
-    if "aws_security_token" in got:
-        fail(f"aws_security_token={got['aws_security_token']!r} still reaches [{profile}], "
-             "and botocore prefers it to aws_session_token")
-    for name, values in before.items():
-        if name != profile and after[name] != values:
-            fail(f"section [{name}] changed")
-print(json.dumps(failures))
-"#;
-
-/// One edit for the botocore check.
-struct BotocoreCase {
+/// One accepted edit for the readers outside Rust.
+struct AcceptedEdit {
     before: String,
     after: String,
     profile: ProfileName,
     credentials: TemporaryCredentials,
 }
 
-/// Runs [`BOTOCORE_CHECK`] on `cases`; returns `(case index, problem)` for each failure.
-fn botocore_failures(cases: &[BotocoreCase]) -> Vec<(usize, String)> {
-    let input: Vec<_> = cases
-        .iter()
-        .map(|case| {
-            let expected: serde_json::Map<_, _> = WRITTEN_KEYS
-                .iter()
-                .zip(written_values(&case.credentials))
-                .map(|(key, value)| (key.to_string(), serde_json::Value::from(value)))
-                .collect();
-            serde_json::json!({
-                "before": case.before, "after": case.after,
-                "profile": case.profile.as_str(), "expected": expected,
-            })
-        })
-        .collect();
-    let mut python = Command::new("python3")
-        .args(["-c", BOTOCORE_CHECK])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("python3 is required for this test (botocore's parser is Python's)");
-    let stdin = python.stdin.take().unwrap();
-    let writer = std::thread::spawn(move || {
-        let mut stdin = stdin;
-        stdin
-            .write_all(&serde_json::to_vec(&input).unwrap())
-            .unwrap();
-    });
-    let output = python.wait_with_output().unwrap();
-    writer.join().unwrap();
-    assert!(output.status.success(), "the botocore check itself failed");
-    let failures: Vec<serde_json::Value> = serde_json::from_slice(&output.stdout).unwrap();
-    failures
-        .iter()
-        .map(|f| {
-            let index = f["case"].as_u64().unwrap() as usize;
-            (index, f["problem"].as_str().unwrap().to_owned())
-        })
-        .collect()
-}
-
-/// Beyond (a)-(d), for the other reader: botocore (Python's strict `RawConfigParser`) reads
-/// every generated edit, and every edit of random text that rolecreds accepts, as intended:
-/// the accepted original parses, the written values read back, no `aws_security_token`
-/// reaches the profile (not even from `[DEFAULT]`), and every other section is unchanged.
-/// Runs all cases through one Python process, so it cannot shrink; failures print the input.
-#[test]
-fn botocore_reads_every_accepted_edit_as_intended() {
+/// The edits both outside readers check: 512 generated files (with `[DEFAULT]` allowed an
+/// `aws_security_token`, which rolecreds must refuse) and every accepted one of 4096 random
+/// texts. Returns the edits and how many of them (the first ones) came from the model.
+fn accepted_edits() -> (Vec<AcceptedEdit>, usize) {
     let mut runner = TestRunner::default();
-    let mut cases = Vec::new();
+    let mut edits = Vec::new();
     for _ in 0..512 {
         let (model, profile, credentials) = case(true).new_tree(&mut runner).unwrap().current();
         let before = model.text();
@@ -901,20 +810,20 @@ fn botocore_reads_every_accepted_edit_as_intended() {
             Err(_) if model.keys_of("DEFAULT").contains(&"aws_security_token") => continue,
             Err(e) => panic!("a safe file was refused: {e}\n{before:?}"),
         };
-        cases.push(BotocoreCase {
+        edits.push(AcceptedEdit {
             before,
             after,
             profile,
             credentials,
         });
     }
-    let generated = cases.len();
+    let generated = edits.len();
     let random = (garbage(), target(), credentials());
     for _ in 0..4096 {
         let (bytes, profile, credentials) = random.new_tree(&mut runner).unwrap().current();
         if let Ok(after) = upsert_profile(&bytes, &profile, &credentials) {
             let before = String::from_utf8(bytes).expect("accepted text is UTF-8");
-            cases.push(BotocoreCase {
+            edits.push(AcceptedEdit {
                 before,
                 after,
                 profile,
@@ -922,18 +831,52 @@ fn botocore_reads_every_accepted_edit_as_intended() {
             });
         }
     }
-    let failures = botocore_failures(&cases);
-    // One example per kind of problem (its text up to the first value or detail).
+    (edits, generated)
+}
+
+/// Runs `reader` once over fresh [`accepted_edits`] and fails with one example per kind of
+/// problem. The accepted original must parse (botocore; the JS loader rejects nothing), the
+/// written values read back, no `aws_security_token` reaches the profile (for botocore not
+/// even from `[DEFAULT]`), every other section and the target's other keys are unchanged, and
+/// no section appears. One process for all edits, so it cannot shrink; failures print the
+/// input file (which holds no generated credentials: those are only in the edited file).
+fn assert_reader_reads_every_accepted_edit(reader: Reader) {
+    let (edits, generated) = accepted_edits();
+    let dir = tempfile::tempdir().unwrap();
+    let checks: Vec<ReadCheck> = edits
+        .iter()
+        .enumerate()
+        .map(|(i, edit)| {
+            let expected = WRITTEN_KEYS
+                .iter()
+                .zip(written_values(&edit.credentials))
+                .map(|(key, value)| (key.to_string(), value))
+                .collect();
+            let profile = edit.profile.as_str();
+            let mut check = write_check(
+                dir.path(),
+                i,
+                edit.before.as_bytes(),
+                &edit.after,
+                profile,
+                expected,
+            );
+            check.before_must_parse = true;
+            check
+        })
+        .collect();
+    let failures = reader_failures(reader, &checks);
+    // One example per kind of problem: its text with section names and details cut out.
     let mut kinds = std::collections::BTreeMap::new();
     for (index, problem) in &failures {
-        let kind = problem.split(['\'', ':', '=']).next().unwrap_or_default();
-        let entry = kinds.entry(kind.to_owned()).or_insert((0, *index, problem));
+        let kind = problem_kind(problem);
+        let entry = kinds.entry(kind).or_insert((0, *index, problem));
         entry.0 += 1;
     }
     let report: Vec<String> = kinds
         .values()
         .map(|(count, index, problem)| {
-            let case = &cases[*index];
+            let edit = &edits[*index];
             let origin = if *index < generated {
                 "generated"
             } else {
@@ -941,15 +884,47 @@ fn botocore_reads_every_accepted_edit_as_intended() {
             };
             format!(
                 "{count} times: {problem}\n  e.g. {origin} file {:?}, profile {}",
-                case.before, case.profile
+                edit.before, edit.profile
             )
         })
         .collect();
     assert!(
         failures.is_empty(),
-        "{} of {} edits misread by botocore:\n{}",
+        "{} of {} edits misread by {}:\n{}",
         failures.len(),
-        cases.len(),
+        edits.len(),
+        reader.name(),
         report.join("\n")
     );
+}
+
+/// A problem with its bracketed section name and anything after a colon dropped, so that
+/// `section [dev] changed` and `section [prod] changed` count as one kind.
+fn problem_kind(problem: &str) -> String {
+    let mut kind = String::new();
+    let mut depth = 0;
+    for c in problem.split(':').next().unwrap_or_default().chars() {
+        match c {
+            '[' => depth += 1,
+            ']' => depth -= 1,
+            _ if depth == 0 => kind.push(c),
+            _ => {}
+        }
+    }
+    kind
+}
+
+/// Beyond (a)-(d), for the readers outside Rust: botocore (Python's strict `RawConfigParser`)
+/// reads every generated edit, and every edit of random text that rolecreds accepts, as
+/// intended.
+#[test]
+fn botocore_reads_every_accepted_edit_as_intended() {
+    assert_reader_reads_every_accepted_edit(Reader::Botocore);
+}
+
+/// The same for the AWS SDK for JavaScript v3's loader (`loadSharedConfigFiles`, keys case
+/// kept, no continuation lines, `#`/`;` comments only after whitespace).
+#[test]
+fn the_js_sdk_loader_reads_every_accepted_edit_as_intended() {
+    assert_reader_reads_every_accepted_edit(Reader::JsSdk);
 }

@@ -1,9 +1,12 @@
 //! Helpers shared by the integration tests that drive the real `rolecreds` binary: building
 //! credential JSON, running the binary with stdin and a deadline, and reading the file back the
-//! way botocore (Python's strict `RawConfigParser`) and the AWS SDK for Rust do.
+//! way botocore (Python's strict `RawConfigParser`), the AWS SDK for Rust and (in `readers`) the
+//! AWS SDK for JavaScript v3 do.
 
 // Each test crate that includes this module uses its own subset of it.
 #![allow(dead_code)]
+
+pub mod readers;
 
 use std::collections::BTreeMap;
 use std::ffi::CString;
