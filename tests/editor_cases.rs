@@ -213,13 +213,15 @@ const KNOWN_DISAGREEMENTS: &[(&str, &str)] = &[
     ),
 ];
 
-/// The keys whose reading decides which credentials a profile yields.
-const CREDENTIAL_KEYS: [&str; 5] = [
+/// The keys whose reading decides which credentials a profile yields, and `region`, where
+/// they are used (the commonest key a hand-edited profile holds beside them).
+const CREDENTIAL_KEYS: [&str; 6] = [
     "aws_access_key_id",
     "aws_secret_access_key",
     "aws_session_token",
     "x_security_token_expires",
     "aws_security_token",
+    "region",
 ];
 
 /// A reading reduced to what matters for credentials: profile -> credential key -> value,

@@ -12,7 +12,7 @@
 //   For each: the profile must hold exactly the expected values and no aws_security_token;
 //   when `before` is given, every other section reads back unchanged, no section appears
 //   besides the profile, and the profile's other keys (any key but the five rolecreds
-//   writes or removes, spelled exactly: JS keeps key case) read back unchanged.
+//   writes or removes, in any case) read back unchanged, spelled exactly (JS keeps key case).
 //   Prints one line `PATH: problem` per failure (key names only, never values); exit 1 if any.
 // Usage: node credentials-reads.mjs --read     (read mode)
 //   stdin: a JSON list of paths; prints a JSON list of the credentials-file maps.
@@ -79,7 +79,10 @@ async function check(c, fail) {
   const old = own(before, name) ?? {};
   const now = own(after, name) ?? {};
   for (const key of new Set([...Object.keys(old), ...Object.keys(now)])) {
-    if (!REWRITTEN.has(key) && own(old, key) !== own(now, key)) {
+    // rolecreds rewrites `AWS_ACCESS_KEY_ID=...` in its profile as `aws_access_key_id=...`
+    // (the only place the scanner lets a key have capitals): JS, which keeps key case, then
+    // reads the fresh credentials where it read none before.
+    if (!REWRITTEN.has(key.toLowerCase()) && own(old, key) !== own(now, key)) {
       fail(`key ${key} of [${name}] (not one rolecreds writes, to JS) differs`);
     }
   }
