@@ -7,7 +7,9 @@ use crate::settings::{FileSettings, OutputSettings};
 use anyhow::Context as _;
 use std::io::Read as _;
 
-/// Reads the JSON, checks the file, and writes the profile under the lock.
+/// Reads the JSON and writes the profile under the lock, which checks the file as it reads
+/// it (no network call comes first, so there is nothing to check ahead of the lock, and a
+/// second read of a large file would double the edit's cost).
 pub fn run(
     file: &FileSettings,
     output: &OutputSettings,
@@ -19,7 +21,6 @@ pub fn run(
         .context("cannot read standard input")?;
     let credentials = parse_credentials_json(&input)?;
     let credentials_file = file.open()?;
-    credentials_file.check_before_network()?;
     let mut locked = credentials_file.lock(file.lock_timeout)?;
     let written = locked.write_profile(profile, &credentials)?;
     drop(locked);

@@ -212,7 +212,9 @@ impl LockedCredentialsFile<'_> {
             let text = edited.as_deref().unwrap_or(self.contents());
             let planned = edit::plan_upsert(text, profile, credentials)?;
             validate::confirm_section_edit(text, &planned, profile, credentials)?;
-            changed.push(planned.text.as_bytes() != text);
+            // The confirmation compared every byte outside the section already.
+            let new_section = &planned.text.as_bytes()[planned.new_section.clone()];
+            changed.push(new_section != &text[planned.old_section.clone()]);
             edited = Some(planned.text.into_bytes());
         }
         let text = edited.unwrap_or_default();

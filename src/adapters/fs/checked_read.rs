@@ -104,13 +104,27 @@ pub fn read(path: &Path, rules: &Rules) -> Result<Option<(Vec<u8>, Metadata)>, R
     };
     let meta = file.metadata().map_err(io)?;
     check(path, &meta, rules)?;
-    // Sized from the stat so the buffer is allocated once (a 200 MB file costs 200 MB, not
-    // the doubling growth of an unknown length); `take` bounds a file that grows meanwhile.
-    let expected = usize::try_from(meta.len()).unwrap_or(usize::MAX);
-    let mut bytes = Vec::with_capacity(expected);
-    file.take(rules.max_bytes + 1)
-        .read_to_end(&mut bytes)
-        .map_err(io)?;
+    // Sized from the stat (checked against the cap above) so the buffer is allocated once (a
+    // 200 MB file costs 200 MB, not the doubling growth of an unknown length) and filled by
+    // as few reads as the kernel allows (`read_to_end` starts at 8 KiB and doubles: eleven
+    // reads for 10 MB); `take` bounds a file that grows meanwhile.
+    let expected = usize::try_from(meta.len().min(rules.max_bytes)).unwrap_or(usize::MAX);
+    let mut bytes = vec![0; expected];
+    let mut filled = 0;
+    let mut file = file.take(rules.max_bytes + 1);
+    while filled < expected {
+        match file.read(&mut bytes[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(err) if err.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(err) => return Err(io(err)),
+        }
+    }
+    bytes.truncate(filled);
+    if filled == expected {
+        // The file may have grown since the stat: read the rest, still bounded.
+        file.read_to_end(&mut bytes).map_err(io)?;
+    }
     if bytes.len() as u64 > rules.max_bytes {
         return Err(ReadError::TooLarge {
             path: path.to_owned(),

@@ -126,7 +126,15 @@ fn unsafe_at(line: usize, problem: impl Into<String>) -> UnsafeFile {
 pub fn scan<'a>(bytes: &'a [u8], target: &ProfileName) -> Result<Document<'a>, UnsafeFile> {
     let text = decode(bytes)?;
     let mut scanner = Scanner::new(target);
-    for (index, (content, ending)) in split_lines(text).enumerate() {
+    let mut lines = Lines::new(text);
+    while let Some((content, ending)) = lines.next_line().map_err(|line| {
+        unsafe_at(
+            line,
+            "a carriage return that does not end the line: Python reads it as a line break, \
+             the AWS SDKs do not; remove it",
+        )
+    })? {
+        let index = lines.index - 1;
         let kind = scanner.classify(index, content)?;
         let line = Line {
             content,
@@ -168,34 +176,80 @@ fn decode(bytes: &[u8]) -> Result<&str, UnsafeFile> {
     })
 }
 
-/// Splits into `(content, ending)` pairs; the ending is `\r\n`, `\n`, or `""` at the very end.
-fn split_lines(text: &str) -> impl Iterator<Item = (&str, &str)> {
-    let mut rest = text;
-    std::iter::from_fn(move || {
-        if rest.is_empty() {
-            return None;
-        }
-        let (line, tail) = match rest.find('\n') {
-            Some(i) => (&rest[..=i], &rest[i + 1..]),
-            None => (rest, ""),
-        };
-        rest = tail;
-        let content_len = line
-            .strip_suffix("\r\n")
-            .or_else(|| line.strip_suffix('\n'))
-            .unwrap_or(line)
-            .len();
-        Some(line.split_at(content_len))
-    })
+/// The text's lines as `(content, ending)`, the ending `\r\n`, `\n`, or `""` at the very end,
+/// from ONE vectorised pass that finds every LF and CR (the lines themselves are not read
+/// here: a session token's 800 characters are only ever skipped over).
+struct Lines<'a> {
+    text: &'a str,
+    breaks: memchr::Memchr2<'a>,
+    start: usize,
+    /// Lines returned so far.
+    index: usize,
 }
+
+impl<'a> Lines<'a> {
+    fn new(text: &'a str) -> Self {
+        Self {
+            text,
+            breaks: memchr::memchr2_iter(b'\n', b'\r', text.as_bytes()),
+            start: 0,
+            index: 0,
+        }
+    }
+
+    /// The next line, or the 0-based index of a line holding a CR that ends no line.
+    #[allow(clippy::type_complexity)]
+    fn next_line(&mut self) -> Result<Option<(&'a str, &'a str)>, usize> {
+        let (text, bytes) = (self.text, self.text.as_bytes());
+        if self.start >= text.len() {
+            return Ok(None);
+        }
+        let (end, next) = match self.breaks.next() {
+            Some(at) if bytes[at] == b'\n' => (at, at + 1),
+            Some(at) if bytes.get(at + 1) == Some(&b'\n') => {
+                self.breaks.next();
+                (at, at + 2)
+            }
+            Some(_) => return Err(self.index),
+            None => (text.len(), text.len()),
+        };
+        let line = (&text[self.start..end], &text[end..next]);
+        self.start = next;
+        self.index += 1;
+        Ok(Some(line))
+    }
+}
+
+/// A fast hasher for section names, which come from a file this user owns (no flooding to
+/// defend against): std's SipHash was an eighth of the scan at 10,000 profiles.
+#[derive(Default, Clone, Copy)]
+struct NameHasher(u64);
+
+impl std::hash::Hasher for NameHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut word = [0u8; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(word))
+                .wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+        }
+    }
+
+    fn write_u8(&mut self, byte: u8) {
+        self.write(&[byte]);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+type NameMap<K> = HashMap<K, usize, std::hash::BuildHasherDefault<NameHasher>>;
 
 /// What the scanner knows about the section it is in.
 struct CurrentSection<'a> {
     name: &'a str,
     is_target: bool,
-    /// Keys seen in this section, lowercased, with their line; a handful per section, so a
-    /// vector beats a hash map (thousands of sections, each with its own map).
-    keys: Vec<(Cow<'a, str>, usize)>,
     /// The last property line, and its key when rolecreds rewrites it.
     last_property: Option<(usize, Option<&'static str>)>,
     /// Whether that property's value is empty, making indented lines sub-properties.
@@ -208,10 +262,13 @@ struct Scanner<'a, 't> {
     last_line: Option<Line<'a>>,
     line_count: usize,
     /// Every section by name (the same name to every reader, or scanning stopped).
-    sections: HashMap<&'a str, usize>,
+    sections: NameMap<&'a str>,
     /// Sections whose name the JavaScript SDK rewrites (`[profile x]` is `profile.x` to it) or
     /// could collide with such a name (one with a `.`), by the name it reads.
-    js_sections: HashMap<Cow<'a, str>, usize>,
+    js_sections: NameMap<Cow<'a, str>>,
+    /// The current section's keys, lowercased, with their line: a handful, so a vector (one,
+    /// reused) beats a map.
+    keys: Vec<(Cow<'a, str>, usize)>,
     /// The keys of the `[DEFAULT]` sections so far: configparser merges repeated `[DEFAULT]`
     /// sections (so does every SDK) but rejects a key that two of them set.
     default_keys: Vec<(Cow<'a, str>, usize)>,
@@ -229,8 +286,9 @@ impl<'a, 't> Scanner<'a, 't> {
             section_lines: Vec::new(),
             last_line: None,
             line_count: 0,
-            sections: HashMap::new(),
-            js_sections: HashMap::new(),
+            sections: NameMap::default(),
+            js_sections: NameMap::default(),
+            keys: Vec::new(),
             default_keys: Vec::new(),
             current: None,
             target_section: None,
@@ -238,13 +296,6 @@ impl<'a, 't> Scanner<'a, 't> {
     }
 
     fn classify(&mut self, index: usize, content: &'a str) -> Result<LineKind<'a>, UnsafeFile> {
-        if memchr::memchr(b'\r', content.as_bytes()).is_some() {
-            return Err(unsafe_at(
-                index,
-                "a carriage return that does not end the line: Python reads it as a line break, \
-                 the AWS SDKs do not; remove it",
-            ));
-        }
         let Some(&first) = content.as_bytes().first() else {
             return Ok(LineKind::Blank);
         };
@@ -350,7 +401,7 @@ impl<'a, 't> Scanner<'a, 't> {
                 ),
             ));
         }
-        if name.contains([' ', '.']) {
+        if name.bytes().any(|b| b == b' ' || b == b'.') {
             let js_name = js_section_name(name);
             if let Some(js_name) = js_name
                 && let Some(first) = self.js_sections.insert(js_name.clone(), index)
@@ -373,15 +424,13 @@ impl<'a, 't> Scanner<'a, 't> {
                 end: index + 1,
             });
         }
-        let keys = if is_default {
-            std::mem::take(&mut self.default_keys)
-        } else {
-            Vec::new()
-        };
+        self.keys.clear();
+        if is_default {
+            self.keys.append(&mut self.default_keys);
+        }
         self.current = Some(CurrentSection {
             name,
             is_target,
-            keys,
             last_property: None,
             opens_sub_properties: false,
         });
@@ -396,8 +445,9 @@ impl<'a, 't> Scanner<'a, 't> {
                  move it under a header or delete it",
             ));
         };
-        let key = property_key(content).map_err(|p| unsafe_at(index, p))?;
-        if let Some(&(_, first)) = section.keys.iter().find(|(seen, _)| *seen == key) {
+        let parsed = property_key(content).map_err(|p| unsafe_at(index, p))?;
+        let key = parsed.key;
+        if let Some(&(_, first)) = self.keys.iter().find(|(seen, _)| *seen == key) {
             return Err(unsafe_at(
                 index,
                 format!(
@@ -408,7 +458,7 @@ impl<'a, 't> Scanner<'a, 't> {
                 ),
             ));
         }
-        section.keys.push((key.clone(), index));
+        self.keys.push((key.clone(), index));
         if section.name == DEFAULT_SECTION && key == STALE_KEY {
             return Err(unsafe_at(
                 index,
@@ -417,42 +467,40 @@ impl<'a, 't> Scanner<'a, 't> {
             ));
         }
         let rewritten = section.is_target.then(|| rewritten_key(&key)).flatten();
-        // `property_key` returns an owned key only when it had to lowercase it.
-        if rewritten.is_none() && matches!(key, Cow::Owned(_)) {
-            return Err(unsafe_at(
-                index,
-                format!(
+        section.opens_sub_properties = false;
+        // What rolecreds rewrites may be spelled any way botocore reads it; every other key
+        // must read the same to all four readers.
+        if rewritten.is_none() {
+            let problem = match parsed.sdk {
+                _ if parsed.has_uppercase => Some(format!(
                     "the AWS SDK for JavaScript keeps this key's case and would not read it as \
                      {key}, which botocore and the other SDKs do; write the key in lowercase"
+                )),
+                SdkReading::CommentBeforeEquals | SdkReading::NoEquals => Some(
+                    "a line with no '=' before its comment; the AWS SDKs reject the file, \
+                     write it as key=value"
+                        .to_owned(),
                 ),
-            ));
-        }
-        section.opens_sub_properties = false;
-        if rewritten.is_none() {
-            let (sdk_key, value_is_empty) =
-                sdk_property(content).map_err(|p| unsafe_at(index, p))?;
-            if sdk_key.len() != key.len() {
-                return Err(unsafe_at(
-                    index,
-                    "botocore and the AWS SDKs would read different keys on this line; write \
-                     it as key=value",
-                ));
+                SdkReading::GoCutsKey => Some(
+                    "a '#' or ';' in the key: the AWS SDK for Go cuts the line there, the \
+                     other readers do not; rename the key"
+                        .to_owned(),
+                ),
+                SdkReading::Value { is_empty } => {
+                    section.opens_sub_properties = is_empty;
+                    None
+                }
+            };
+            if let Some(problem) = problem {
+                return Err(unsafe_at(index, problem));
             }
-            if key.contains(['#', ';']) {
-                return Err(unsafe_at(
-                    index,
-                    "a '#' or ';' in the key: the AWS SDK for Go cuts the line there, the other \
-                     readers do not; rename the key",
-                ));
-            }
-            section.opens_sub_properties = value_is_empty;
         }
         section.last_property = Some((index, rewritten));
         Ok(LineKind::Property { key })
     }
 
     fn close_section(&mut self, end: usize) {
-        let Some(current) = &mut self.current else {
+        let Some(current) = &self.current else {
             return;
         };
         if current.is_target
@@ -461,7 +509,7 @@ impl<'a, 't> Scanner<'a, 't> {
             target.end = end;
         }
         if current.name == DEFAULT_SECTION {
-            self.default_keys = std::mem::take(&mut current.keys);
+            self.default_keys = std::mem::take(&mut self.keys);
         }
     }
 
@@ -503,7 +551,10 @@ fn rewritten_key(key: &str) -> Option<&'static str> {
 /// the words of a name with one space. A name that passes the checks below reads the same to
 /// all of them.
 fn header_name(content: &str) -> Result<&str, String> {
-    if let Some(odd) = content.chars().find(|&c| is_odd_whitespace(c)) {
+    let plain = |b: &u8| (0x20..0x7f).contains(b) || *b == b'\t';
+    if !content.as_bytes().iter().all(plain)
+        && let Some(odd) = content.chars().find(|&c| is_odd_whitespace(c))
+    {
         return Err(format!(
             "an invisible whitespace character (U+{:04X}) in a section header, which the \
              readers treat differently; delete it",
@@ -517,31 +568,39 @@ fn header_name(content: &str) -> Result<&str, String> {
     };
     let name = &content[1..close];
     let tail = &content[close + 1..];
-    let comment = tail.trim_start_matches(WHITESPACE);
-    if comment.len() == tail.len() && tail.starts_with(COMMENT) {
-        return Err(format!(
-            "a comment right after ']': the AWS SDK for JavaScript needs a space before it and \
-             would not see this header, reading the lines below into the section above; write \
-             [{name}] {tail}"
-        ));
-    }
-    if !comment.is_empty() && !comment.starts_with(COMMENT) {
-        return Err(
-            "a section header without its closing ']'; the AWS SDKs reject the file".into(),
-        );
-    }
-    if comment.contains(']') {
-        return Err(
-            "a ']' in the comment after this header: botocore reads the name up to the last \
-             ']'; remove it from the comment"
-                .into(),
-        );
+    if !tail.is_empty() {
+        let comment = tail.trim_start_matches(WHITESPACE);
+        if comment.len() == tail.len() && tail.starts_with(COMMENT) {
+            return Err(format!(
+                "a comment right after ']': the AWS SDK for JavaScript needs a space before it \
+                 and would not see this header, reading the lines below into the section above; \
+                 write [{name}] {tail}"
+            ));
+        }
+        if !comment.is_empty() && !comment.starts_with(COMMENT) {
+            return Err(
+                "a section header without its closing ']'; the AWS SDKs reject the file".into(),
+            );
+        }
+        if memchr::memchr(b']', comment.as_bytes()).is_some() {
+            return Err(
+                "a ']' in the comment after this header: botocore reads the name up to the last \
+                 ']'; remove it from the comment"
+                    .into(),
+            );
+        }
     }
     let trimmed = name.trim_matches(WHITESPACE);
     if trimmed.is_empty() {
         return Err("an empty section name; botocore rejects the file".into());
     }
-    if name.contains(['[', '#', ';']) {
+    let (mut cut, mut odd_spacing, mut previous) = (false, false, b'x');
+    for &b in name.as_bytes() {
+        cut |= matches!(b, b'[' | b'#' | b';');
+        odd_spacing |= b == b'\t' || (b == b' ' && previous == b' ');
+        previous = b;
+    }
+    if cut {
         return Err(
             "a '[', '#' or ';' inside the brackets: the readers cut the name at different \
              places; rename the section"
@@ -554,7 +613,7 @@ fn header_name(content: &str) -> Result<&str, String> {
              it as [{trimmed}] with nothing else on the line"
         ));
     }
-    if name.contains('\t') || name.contains("  ") {
+    if odd_spacing {
         return Err(
             "the AWS SDK for Go reads the spaces inside this name as one, botocore keeps them; \
              separate its words with single spaces"
@@ -632,16 +691,40 @@ fn colon_before_equals(content: &str) -> bool {
         .is_some_and(|colon| memchr::memchr(b'=', bytes).is_some_and(|equals| colon < equals))
 }
 
-/// The key of a property line, lowercased as the readers do. botocore and Go split at the
-/// first `=` or `:`; the Rust and JavaScript SDKs only at `=`, so a `:` before the `=` makes
-/// the readers disagree. Keys must be ASCII without control characters: Python and Go
+/// A property line's key as every reader reads it, and what the AWS SDKs make of the rest.
+struct PropertyKey<'a> {
+    /// Lowercased (borrowed from the line when it already was).
+    key: Cow<'a, str>,
+    has_uppercase: bool,
+    sdk: SdkReading,
+}
+
+/// How the Rust, JavaScript and Go SDKs read a `key=value` line beyond its key.
+enum SdkReading {
+    /// `key: value`: botocore and Go split at the `:`, the Rust and JavaScript SDKs find no `=`.
+    NoEquals,
+    /// `key #x=1`: a `#`/`;` after whitespace starts a comment, so there is no `=` for them.
+    CommentBeforeEquals,
+    /// `k#x=1`: Go cuts the line at any `#`/`;`, the others keep it in the key.
+    GoCutsKey,
+    /// An ordinary assignment; `is_empty` when the value is nothing but a comment or blanks
+    /// (then indented lines below are sub-properties).
+    Value { is_empty: bool },
+}
+
+/// The key of a property line, lowercased as the readers do, from one pass over the key's
+/// bytes (never over the value: a session token is 800 characters). botocore and Go split at
+/// the first `=` or `:`; the Rust and JavaScript SDKs only at `=`, so a `:` before the `=`
+/// makes the readers disagree. Keys must be ASCII without control characters: Python and Go
 /// lowercase other letters by Unicode rules (the Kelvin sign becomes `k`), and Python strips
 /// U+001C-U+001F as whitespace.
-fn property_key(content: &str) -> Result<Cow<'_, str>, String> {
-    let split = memchr::memchr2(b'=', b':', content.as_bytes()).ok_or(
+fn property_key(content: &str) -> Result<PropertyKey<'_>, String> {
+    let bytes = content.as_bytes();
+    let split = memchr::memchr2(b'=', b':', bytes).ok_or(
         "a line with no '='; botocore and the AWS SDKs reject the file, write it as key=value",
     )?;
-    if content.as_bytes()[split] == b':' && colon_before_equals(content) {
+    let separator_is_colon = bytes[split] == b':';
+    if separator_is_colon && memchr::memchr(b'=', &bytes[split..]).is_some() {
         return Err(
             "a ':' before the '=': botocore and the AWS SDKs would read different keys; \
                     write it as key=value"
@@ -649,31 +732,80 @@ fn property_key(content: &str) -> Result<Cow<'_, str>, String> {
         );
     }
     let raw = &content[..split];
-    if let Some(odd) = raw
-        .chars()
-        .find(|&c| !c.is_ascii() || (c.is_ascii_control() && c != '\t'))
-    {
-        return Err(if odd.is_ascii() || is_odd_whitespace(odd) {
-            format!(
-                "an invisible character (U+{:04X}) in the key, which Python reads as \
-                 whitespace and the AWS SDKs as part of the key; delete it",
-                u32::from(odd)
-            )
-        } else {
-            format!(
-                "a non-ASCII character ({odd}) in the key: Python and Go lowercase it by \
-                 Unicode rules (the Kelvin sign becomes k), the other SDKs do not; write the key \
-                 in ASCII"
-            )
-        });
+    let (mut has_uppercase, mut comment, mut glued_comment) = (false, false, false);
+    let mut previous = b'x';
+    for &b in raw.as_bytes() {
+        if !b.is_ascii() || (b.is_ascii_control() && b != b'\t') {
+            return Err(odd_key_character(raw));
+        }
+        has_uppercase |= b.is_ascii_uppercase();
+        if b == b'#' || b == b';' {
+            if previous == b' ' || previous == b'\t' {
+                comment = true;
+            } else {
+                glued_comment = true;
+            }
+        }
+        previous = b;
     }
     let key = raw.trim_matches(WHITESPACE);
     if key.is_empty() {
         return Err("a line with no key before its '='; botocore rejects the file".into());
     }
-    Ok(if key.bytes().any(|b| b.is_ascii_uppercase()) {
+    let sdk = if separator_is_colon {
+        SdkReading::NoEquals
+    } else if comment {
+        SdkReading::CommentBeforeEquals
+    } else if glued_comment {
+        SdkReading::GoCutsKey
+    } else {
+        SdkReading::Value {
+            is_empty: sdk_value_is_empty(&content[split + 1..]),
+        }
+    };
+    let key = if has_uppercase {
         Cow::Owned(key.to_ascii_lowercase())
     } else {
         Cow::Borrowed(key)
+    };
+    Ok(PropertyKey {
+        key,
+        has_uppercase,
+        sdk,
     })
+}
+
+/// The refusal for a key holding a non-ASCII or control character.
+fn odd_key_character(raw: &str) -> String {
+    let odd = raw
+        .chars()
+        .find(|&c| !c.is_ascii() || (c.is_ascii_control() && c != '\t'))
+        .unwrap_or('?');
+    if odd.is_ascii() || is_odd_whitespace(odd) {
+        format!(
+            "an invisible character (U+{:04X}) in the key, which Python reads as whitespace \
+             and the AWS SDKs as part of the key; delete it",
+            u32::from(odd)
+        )
+    } else {
+        format!(
+            "a non-ASCII character ({odd}) in the key: Python and Go lowercase it by Unicode \
+             rules (the Kelvin sign becomes k), the other SDKs do not; write the key in ASCII"
+        )
+    }
+}
+
+/// Whether the SDKs read the text after a line's `=` as an empty value: only whitespace up
+/// to the end or to a comment (a `#`/`;` after whitespace, Unicode whitespace as in
+/// aws-runtime). Looks at the value's first characters only.
+fn sdk_value_is_empty(value: &str) -> bool {
+    let mut after_space = false;
+    for c in value.chars() {
+        match c {
+            '#' | ';' => return after_space,
+            c if c.is_whitespace() => after_space = true,
+            _ => return false,
+        }
+    }
+    true
 }
