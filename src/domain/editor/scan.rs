@@ -732,6 +732,30 @@ fn property_key(content: &str) -> Result<PropertyKey<'_>, String> {
         );
     }
     let raw = &content[..split];
+    // The common key (`aws_session_token`, `region`): lowercase letters, digits, `_`, `-`,
+    // `.`. Checked without early exits so that it compiles to a vector loop.
+    let plain = raw.bytes().fold(!raw.is_empty(), |plain, b| {
+        plain
+            & (b.is_ascii_lowercase()
+                | b.is_ascii_digit()
+                | (b == b'_')
+                | (b == b'-')
+                | (b == b'.'))
+    });
+    if plain {
+        let sdk = if separator_is_colon {
+            SdkReading::NoEquals
+        } else {
+            SdkReading::Value {
+                is_empty: sdk_value_is_empty(&content[split + 1..]),
+            }
+        };
+        return Ok(PropertyKey {
+            key: Cow::Borrowed(raw),
+            has_uppercase: false,
+            sdk,
+        });
+    }
     let (mut has_uppercase, mut comment, mut glued_comment) = (false, false, false);
     let mut previous = b'x';
     for &b in raw.as_bytes() {
