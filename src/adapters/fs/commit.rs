@@ -174,7 +174,8 @@ fn persist(mut temp: tempfile::NamedTempFile, target: &Path) -> std::io::Result<
     const ERROR_ACCESS_DENIED: i32 = 5;
     const ERROR_SHARING_VIOLATION: i32 = 32;
     let started = Instant::now();
-    let mut pause = Duration::from_millis(5);
+    const FIRST_PAUSE: Duration = Duration::from_millis(5);
+    let mut pause = FIRST_PAUSE;
     loop {
         match temp.persist(target) {
             Ok(_) => return Ok(()),
@@ -185,6 +186,12 @@ fn persist(mut temp: tempfile::NamedTempFile, target: &Path) -> std::io::Result<
                 );
                 if !held || started.elapsed() + pause > RENAME_RETRY_FOR {
                     return Err(err.error);
+                }
+                if pause == FIRST_PAUSE {
+                    tracing::info!(
+                        "another program holds `{}` open; retrying the rename",
+                        target.display()
+                    );
                 }
                 temp = err.file;
             }
