@@ -105,6 +105,33 @@ mod tests {
         }
     }
 
+    #[cfg(windows)]
+    #[test]
+    fn windows_uses_userprofile_not_home() {
+        let profile = Some(PathBuf::from(r"C:\Users\from-system"));
+        let cases: &[(&[(&str, &str)], &str)] = &[
+            (
+                &[("USERPROFILE", r"C:\Users\a"), ("HOME", "/home/a")],
+                r"C:\Users\a\.aws\credentials",
+            ),
+            (
+                &[("HOME", "/home/a")],
+                r"C:\Users\from-system\.aws\credentials",
+            ),
+            (
+                &[
+                    ("USERPROFILE", r"C:\Users\a"),
+                    ("AWS_SHARED_CREDENTIALS_FILE", r"~\x\creds"),
+                ],
+                r"C:\Users\a\x\creds",
+            ),
+        ];
+        for (vars, expected) in cases {
+            let path = credentials_file_path(env(vars), profile.clone()).unwrap();
+            assert_eq!(path, PathBuf::from(expected), "{vars:?}");
+        }
+    }
+
     #[test]
     fn no_home_anywhere_is_a_clear_error() {
         let err = credentials_file_path(env(&[]), None).unwrap_err();

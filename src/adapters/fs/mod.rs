@@ -4,6 +4,8 @@
 pub mod checked_read;
 pub mod commit;
 pub mod lock;
+#[cfg(all(test, windows))]
+mod windows_tests;
 
 /// Lets a write past the file-size limit (`ulimit -f`) fail with an error, which rolecreds
 /// reports and cleans up after, instead of killing the process with SIGXFSZ. Windows has no
