@@ -209,11 +209,27 @@ fn detach(command: &mut std::process::Command) {
 /// Windows: without a console (`DETACHED_PROCESS`: closing the starting console does not end
 /// it) and in a process group of its own (`CREATE_NEW_PROCESS_GROUP`: the starting console's
 /// Ctrl-C does not reach it). It is stopped by its pid (`taskkill /F /PID`).
+///
+/// A new Windows process inherits every inheritable handle of its parent, not only the three
+/// it is given: the pipe a shell reads this command's output from
+/// (`eval "$(rolecreds serve --background)"`) would stay open in the server, and the shell
+/// would wait for it forever (seen under Wine). So this process's own standard handles stop
+/// being inheritable first; the copy gets its own pipes and NUL.
 #[cfg(windows)]
 fn detach(command: &mut std::process::Command) {
     use std::os::windows::process::CommandExt as _;
+    use windows_sys::Win32::Foundation::{HANDLE_FLAG_INHERIT, SetHandleInformation};
+    use windows_sys::Win32::System::Console::{
+        GetStdHandle, STD_ERROR_HANDLE, STD_INPUT_HANDLE, STD_OUTPUT_HANDLE,
+    };
     const DETACHED_PROCESS: u32 = 0x0000_0008;
     const CREATE_NEW_PROCESS_GROUP: u32 = 0x0000_0200;
+    for which in [STD_INPUT_HANDLE, STD_OUTPUT_HANDLE, STD_ERROR_HANDLE] {
+        // SAFETY: a standard handle of this process, or null/invalid, which the call refuses.
+        unsafe {
+            SetHandleInformation(GetStdHandle(which), HANDLE_FLAG_INHERIT, 0);
+        }
+    }
     command.creation_flags(DETACHED_PROCESS | CREATE_NEW_PROCESS_GROUP);
 }
 

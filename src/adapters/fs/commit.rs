@@ -168,7 +168,8 @@ const RENAME_RETRY_FOR: Duration = Duration::from_millis(1500);
 /// editor, a virus scanner, an SDK reading it): access denied or a sharing violation, which
 /// ends as soon as the reader closes it. So it is retried with growing pauses, ~1.5 s at most;
 /// until it succeeds readers see the old file, and after a last failure the temp file is
-/// removed (dropped), as for any failure before the rename.
+/// removed (dropped), as for any failure before the rename. (An ACL that denies the rename
+/// for good also reads as access denied; it then fails after the same ~1.5 s.)
 #[cfg(windows)]
 fn persist(mut temp: tempfile::NamedTempFile, target: &Path) -> std::io::Result<()> {
     const ERROR_ACCESS_DENIED: i32 = 5;
