@@ -59,7 +59,7 @@ elvish\t''
 man\t''"
 complete -c rolecreds -n "__fish_rolecreds_needs_command" -l force -d 'Overwrite the profile even if it holds long-term keys (no session token)'
 complete -c rolecreds -n "__fish_rolecreds_needs_command" -l dry-run -d 'Resolve everything and call only read-only APIs; print what would be written'
-complete -c rolecreds -n "__fish_rolecreds_needs_command" -l watch -d 'Keep running: rotate now, then again before each expiry (SIGHUP: now; SIGTERM: stop)'
+complete -c rolecreds -n "__fish_rolecreds_needs_command" -l watch -d 'Keep running: rotate now, then again before each expiry (SIGHUP: now; SIGTERM: stop; on Windows Ctrl-C or Ctrl-Break stops, and there is no SIGHUP)'
 complete -c rolecreds -n "__fish_rolecreds_needs_command" -l credential-process -d 'Print credential_process JSON on stdout (cached until near expiry) instead of writing a profile'
 complete -c rolecreds -n "__fish_rolecreds_needs_command" -s q -l quiet -d 'Print nothing on success; errors still go to stderr'
 complete -c rolecreds -n "__fish_rolecreds_needs_command" -s v -l verbose -d 'Say more on stderr: -v what was decided and why, -vv debugging detail'
@@ -116,7 +116,7 @@ complete -c rolecreds -n "__fish_rolecreds_using_subcommand exec" -l output -d '
 json\t''"
 complete -c rolecreds -n "__fish_rolecreds_using_subcommand exec" -l force -d 'Overwrite the profile even if it holds long-term keys (no session token)'
 complete -c rolecreds -n "__fish_rolecreds_using_subcommand exec" -l dry-run -d 'Resolve everything and call only read-only APIs; print what would be written'
-complete -c rolecreds -n "__fish_rolecreds_using_subcommand exec" -l watch -d 'Keep running: rotate now, then again before each expiry (SIGHUP: now; SIGTERM: stop)'
+complete -c rolecreds -n "__fish_rolecreds_using_subcommand exec" -l watch -d 'Keep running: rotate now, then again before each expiry (SIGHUP: now; SIGTERM: stop; on Windows Ctrl-C or Ctrl-Break stops, and there is no SIGHUP)'
 complete -c rolecreds -n "__fish_rolecreds_using_subcommand exec" -l credential-process -d 'Print credential_process JSON on stdout (cached until near expiry) instead of writing a profile'
 complete -c rolecreds -n "__fish_rolecreds_using_subcommand exec" -l keep-aws-files -d 'Give the command the user\'s own AWS_CONFIG_FILE and AWS_SHARED_CREDENTIALS_FILE (a profile there with keys, or one the command names, may then win over the role)'
 complete -c rolecreds -n "__fish_rolecreds_using_subcommand exec" -s q -l quiet -d 'Print nothing on success; errors still go to stderr'
@@ -146,14 +146,14 @@ complete -c rolecreds -n "__fish_rolecreds_using_subcommand serve" -l mfa-sessio
 complete -c rolecreds -n "__fish_rolecreds_using_subcommand serve" -l refresh-before -d 'Refresh this long before expiry [default: 15m or half the lifetime, if smaller]' -r
 complete -c rolecreds -n "__fish_rolecreds_using_subcommand serve" -l min-remaining -d 'Do nothing if the profile\'s credentials are still valid for at least this long (cron)' -r
 complete -c rolecreds -n "__fish_rolecreds_using_subcommand serve" -l listen -d 'The loopback address to listen on (the SDKs accept plain HTTP only from loopback)' -r
-complete -c rolecreds -n "__fish_rolecreds_using_subcommand serve" -l token-file -d 'Write the token here (0600, removed on exit) instead of a private temp directory, so that consumers can name a fixed AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE' -r -F
+complete -c rolecreds -n "__fish_rolecreds_using_subcommand serve" -l token-file -d 'Write the token here (0600 on Unix, removed on exit) instead of a private temp directory, so that consumers can name a fixed AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE' -r -F
 complete -c rolecreds -n "__fish_rolecreds_using_subcommand serve" -l credentials-file -d 'The credentials file to write [default: $AWS_SHARED_CREDENTIALS_FILE, else ~/.aws/credentials]' -r -F
 complete -c rolecreds -n "__fish_rolecreds_using_subcommand serve" -l lock-timeout -d 'How long to wait for another rolecreds writing the same file (e.g. 500ms, 10s, 1m)' -r
 complete -c rolecreds -n "__fish_rolecreds_using_subcommand serve" -l output -d 'Result format: a human line on stderr, or JSON on stdout (never secrets)' -r -f -a "text\t''
 json\t''"
 complete -c rolecreds -n "__fish_rolecreds_using_subcommand serve" -l force -d 'Overwrite the profile even if it holds long-term keys (no session token)'
 complete -c rolecreds -n "__fish_rolecreds_using_subcommand serve" -l dry-run -d 'Resolve everything and call only read-only APIs; print what would be written'
-complete -c rolecreds -n "__fish_rolecreds_using_subcommand serve" -l watch -d 'Keep running: rotate now, then again before each expiry (SIGHUP: now; SIGTERM: stop)'
+complete -c rolecreds -n "__fish_rolecreds_using_subcommand serve" -l watch -d 'Keep running: rotate now, then again before each expiry (SIGHUP: now; SIGTERM: stop; on Windows Ctrl-C or Ctrl-Break stops, and there is no SIGHUP)'
 complete -c rolecreds -n "__fish_rolecreds_using_subcommand serve" -l credential-process -d 'Print credential_process JSON on stdout (cached until near expiry) instead of writing a profile'
 complete -c rolecreds -n "__fish_rolecreds_using_subcommand serve" -l background -d 'Go on serving in the background once ready, print the export lines (and ROLECREDS_SERVE_PID, to stop it with kill) and exit: for eval "$(rolecreds serve ...)"'
 complete -c rolecreds -n "__fish_rolecreds_using_subcommand serve" -s q -l quiet -d 'Print nothing on success; errors still go to stderr'

@@ -10,6 +10,10 @@
 //!   ExecReload signal and exits 0 on systemd's stop signal (against moto, auth enforced).
 //! - Every cron line in README.md has five valid time fields and a command rolecreds accepts.
 
+// Unix only: it exercises Unix modes, signals or process groups (scripts/cross-check runs
+// the Windows binary under Wine instead).
+#![cfg(unix)]
+
 mod emulator;
 
 use std::collections::BTreeMap;

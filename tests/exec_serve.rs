@@ -16,6 +16,10 @@
 //!
 //! Child programs live in tests/data/exec_child.py and tests/js/default-chain.mjs.
 
+// Unix only: it exercises Unix modes, signals or process groups (scripts/cross-check runs
+// the Windows binary under Wine instead).
+#![cfg(unix)]
+
 mod emulator;
 
 use emulator::background::{Background, Finished};

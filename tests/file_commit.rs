@@ -17,6 +17,10 @@
 //!   never hanging and never changing a byte;
 //! - no secret value ever appears in the program's output.
 
+// Unix only: it exercises Unix modes, signals or process groups (scripts/cross-check runs
+// the Windows binary under Wine instead).
+#![cfg(unix)]
+
 mod support;
 
 use rolecreds::domain::editor::edit::upsert_profile;

@@ -8,6 +8,10 @@
 //!
 //! AssumeRole calls are counted from moto's model data ([`emulator::Moto::assumed_role_keys`]).
 
+// Unix only: it exercises Unix modes, signals or process groups (scripts/cross-check runs
+// the Windows binary under Wine instead).
+#![cfg(unix)]
+
 mod emulator;
 mod support;
 

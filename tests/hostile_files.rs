@@ -11,6 +11,10 @@
 //! read `/dev/zero` get a 2 GiB address-space limit, so a blow-up fails fast instead of eating
 //! the machine, and must peak under 100 MiB of resident memory.
 
+// Unix only: it exercises Unix modes, signals or process groups (scripts/cross-check runs
+// the Windows binary under Wine instead).
+#![cfg(unix)]
+
 mod emulator;
 mod support;
 

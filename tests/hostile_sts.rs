@@ -8,6 +8,10 @@
 //! Every run's stdout and stderr go to files and the child is reaped with `wait4(2)`, which
 //! also reports its peak RSS ([`emulator::background::Background`]).
 
+// Unix only: it exercises Unix modes, signals or process groups (scripts/cross-check runs
+// the Windows binary under Wine instead).
+#![cfg(unix)]
+
 mod emulator;
 mod standin;
 

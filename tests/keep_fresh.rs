@@ -15,6 +15,10 @@
 //! --refresh-before 895s` where a test needs refreshes about every 5 s, and with the default
 //! 1 h session where only a signal may explain a new key.
 
+// Unix only: it exercises Unix modes, signals or process groups (scripts/cross-check runs
+// the Windows binary under Wine instead).
+#![cfg(unix)]
+
 mod emulator;
 
 use emulator::background::Background;

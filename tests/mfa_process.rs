@@ -7,6 +7,10 @@
 //! having run (it leaves a marker) and from the profile being written; auth enforcement is
 //! off because moto does not register GetSessionToken sessions (see tests/mfa_watch.rs).
 
+// Unix only: it exercises Unix modes, signals or process groups (scripts/cross-check runs
+// the Windows binary under Wine instead).
+#![cfg(unix)]
+
 mod emulator;
 mod support;
 

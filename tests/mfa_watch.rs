@@ -6,6 +6,10 @@
 //! tests turn its auth enforcement off after seeding; that one MFA session serves every
 //! refresh is read from rolecreds' own `-v` log.
 
+// Unix only: it exercises Unix modes, signals or process groups (scripts/cross-check runs
+// the Windows binary under Wine instead).
+#![cfg(unix)]
+
 mod emulator;
 
 use emulator::{Moto, ROLE_DNS_EDITOR_ARN};
@@ -113,14 +117,15 @@ fn open_pty() -> (std::os::fd::OwnedFd, std::os::fd::OwnedFd) {
     use std::os::fd::FromRawFd as _;
     let (mut master, mut slave) = (-1, -1);
     // SAFETY: openpty writes two fds into the given ints; null name, termios and winsize
-    // pointers are allowed.
+    // pointers are allowed. (`null_mut` fits both signatures: glibc takes const termios and
+    // winsize pointers, Apple's libc mutable ones.)
     let result = unsafe {
         libc::openpty(
             &mut master,
             &mut slave,
             std::ptr::null_mut(),
-            std::ptr::null(),
-            std::ptr::null(),
+            std::ptr::null_mut(),
+            std::ptr::null_mut(),
         )
     };
     assert_eq!(result, 0, "openpty: {}", std::io::Error::last_os_error());
@@ -186,13 +191,16 @@ fn signal_at_the_mfa_prompt(sandbox: &emulator::Sandbox, signal: libc::c_int) {
         .stdin(Stdio::from(slave.try_clone().unwrap()))
         .stdout(Stdio::from(slave.try_clone().unwrap()))
         .stderr(Stdio::from(slave));
-    // SAFETY: setsid and ioctl are async-signal-safe and touch no memory of the parent.
+    // SAFETY: prctl, setsid and ioctl are async-signal-safe and touch no memory of the
+    // parent. Only Linux has the parent-death signal; the ioctl request's type differs by
+    // libc (`as _`).
     unsafe {
         command.pre_exec(|| {
-            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) == -1
-                || libc::setsid() == -1
-                || libc::ioctl(0, libc::TIOCSCTTY, 0) == -1
-            {
+            #[cfg(target_os = "linux")]
+            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) == -1 {
+                return Err(std::io::Error::last_os_error());
+            }
+            if libc::setsid() == -1 || libc::ioctl(0, libc::TIOCSCTTY as _, 0) == -1 {
                 return Err(std::io::Error::last_os_error());
             }
             Ok(())

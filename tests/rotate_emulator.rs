@@ -9,6 +9,10 @@
 //! byte-identical afterwards. Input errors are checked against a closed port, which proves
 //! they are found before any network call.
 
+// Unix only: it exercises Unix modes, signals or process groups (scripts/cross-check runs
+// the Windows binary under Wine instead).
+#![cfg(unix)]
+
 mod emulator;
 
 use emulator::{ACCOUNT_ID, AccessKey, Moto, ROLE_DNS_EDITOR_ARN, Sandbox};

@@ -14,6 +14,10 @@
 //! roles trust alice (as they would have to on AWS) without moto enforcing it, and the target
 //! that must fail alone is `no_trust`, in alice's account, where the trust policy is checked.
 
+// Unix only: it exercises Unix modes, signals or process groups (scripts/cross-check runs
+// the Windows binary under Wine instead).
+#![cfg(unix)]
+
 mod emulator;
 
 use emulator::{ACCOUNT_ID, AccessKey, Moto, ROLE_DNS_EDITOR_ARN, ROLE_NO_TRUST_ARN, Sandbox};

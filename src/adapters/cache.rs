@@ -27,7 +27,6 @@ use crate::domain::role::RoleArn;
 use anyhow::Context as _;
 use sha2::Digest as _;
 use std::fs::DirBuilder;
-use std::os::unix::fs::DirBuilderExt as _;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -199,9 +198,14 @@ impl LockedEntry<'_> {
     }
 }
 
-/// `dir`, created 0700 if missing (its parent too, 0700, as for the credentials file).
+/// `dir`, created 0700 if missing (its parent too, 0700, as for the credentials file); on
+/// Windows both inherit the profile directory's ACL, private to the user already.
 fn create_private_dir(dir: &Path) -> anyhow::Result<()> {
-    match DirBuilder::new().recursive(true).mode(0o700).create(dir) {
+    let mut builder = DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    match builder.create(dir) {
         Ok(()) => Ok(()),
         Err(err) => Err(err).with_context(|| format!("cannot create `{}`", dir.display())),
     }

@@ -1,10 +1,13 @@
 //! The signals a long-running mode obeys (SIGTERM and SIGINT stop, SIGHUP refreshes now), and
 //! the wait until a refresh point that wakes on either clock or on a signal.
+//!
+//! Windows has console events instead: Ctrl-C, Ctrl-Break, the console window closing and
+//! the system shutting down all stop; nothing refreshes now (there is no SIGHUP).
 
 use crate::domain::schedule;
 use anyhow::Context as _;
+use platform::{Refresh, Stop};
 use std::time::SystemTime;
-use tokio::signal::unix::{Signal, SignalKind, signal};
 
 /// Why a wait ended.
 #[derive(Debug, PartialEq, Eq)]
@@ -13,23 +16,29 @@ pub enum Wake {
     Due,
     /// SIGHUP: refresh now.
     Now,
-    /// SIGTERM or SIGINT.
+    /// SIGTERM or SIGINT (a console event on Windows).
     Stop,
 }
 
 /// The stop and refresh signals, or none at all ([`Signals::inert`]).
 pub struct Signals {
-    terminate: Option<Signal>,
-    interrupt: Option<Signal>,
-    hangup: Option<Signal>,
+    stop: Option<Stop>,
+    refresh: Option<Refresh>,
 }
 
-/// The next delivery of `signal`, or never when it is not listened to.
-async fn delivery(signal: &mut Option<Signal>) {
-    match signal {
-        Some(signal) => {
-            signal.recv().await;
-        }
+/// The next stop signal, or never when it is not listened to.
+async fn stop_delivery(stop: &mut Option<Stop>) {
+    match stop {
+        Some(stop) => stop.recv().await,
+        None => std::future::pending().await,
+    }
+}
+
+/// The next refresh signal, or never when it is not listened to (or, on Windows, does not
+/// exist).
+async fn refresh_delivery(refresh: &mut Option<Refresh>) {
+    match refresh {
+        Some(refresh) => refresh.recv().await,
         None => std::future::pending().await,
     }
 }
@@ -38,11 +47,9 @@ impl Signals {
     /// Registers the handlers before the first write, so a signal during a write is kept
     /// and acted on once the write is done.
     pub fn listen() -> anyhow::Result<Self> {
-        let listen = |kind| signal(kind).context("cannot listen for signals");
         Ok(Self {
-            terminate: Some(listen(SignalKind::terminate())?),
-            interrupt: Some(listen(SignalKind::interrupt())?),
-            hangup: Some(listen(SignalKind::hangup())?),
+            stop: Some(Stop::listen().context("cannot listen for signals")?),
+            refresh: Refresh::listen().context("cannot listen for signals")?,
         })
     }
 
@@ -50,9 +57,8 @@ impl Signals {
     /// (`exec`), so that they neither stop nor refresh it.
     pub fn inert() -> Self {
         Self {
-            terminate: None,
-            interrupt: None,
-            hangup: None,
+            stop: None,
+            refresh: None,
         }
     }
 
@@ -60,18 +66,14 @@ impl Signals {
     /// gone).
     pub async fn any(&mut self) {
         tokio::select! {
-            () = delivery(&mut self.terminate) => {}
-            () = delivery(&mut self.interrupt) => {}
-            () = delivery(&mut self.hangup) => {}
+            () = stop_delivery(&mut self.stop) => {}
+            () = refresh_delivery(&mut self.refresh) => {}
         }
     }
 
-    /// Resolves on SIGTERM or SIGINT.
+    /// Resolves on SIGTERM or SIGINT (a console event on Windows).
     pub async fn stopped(&mut self) {
-        tokio::select! {
-            () = delivery(&mut self.terminate) => {}
-            () = delivery(&mut self.interrupt) => {}
-        }
+        stop_delivery(&mut self.stop).await;
     }
 
     /// Waits until `due` by the wall clock or by the monotonic clock, whichever comes first:
@@ -89,58 +91,20 @@ impl Signals {
             }
             tokio::select! {
                 _ = tokio::time::sleep(nap) => {}
-                () = delivery(&mut self.terminate) => return Wake::Stop,
-                () = delivery(&mut self.interrupt) => return Wake::Stop,
-                () = delivery(&mut self.hangup) => return Wake::Now,
+                () = stop_delivery(&mut self.stop) => return Wake::Stop,
+                () = refresh_delivery(&mut self.refresh) => return Wake::Now,
             }
         }
     }
 }
 
 /// The signals `exec` passes on to its child: those a user or a service manager sends to
-/// stop, reload or poke a process.
-pub struct Forwarded {
-    signals: Vec<(libc::c_int, Signal)>,
-}
-
-impl Forwarded {
-    pub const KINDS: [libc::c_int; 6] = [
-        libc::SIGINT,
-        libc::SIGTERM,
-        libc::SIGHUP,
-        libc::SIGQUIT,
-        libc::SIGUSR1,
-        libc::SIGUSR2,
-    ];
-
-    /// Listens for every kind in [`Forwarded::KINDS`] (their default actions, which would
-    /// end rolecreds and orphan the child, no longer apply).
-    pub fn listen() -> anyhow::Result<Self> {
-        let signals = Self::KINDS
-            .iter()
-            .map(|&number| {
-                signal(SignalKind::from_raw(number))
-                    .map(|listener| (number, listener))
-                    .context("cannot listen for signals")
-            })
-            .collect::<anyhow::Result<_>>()?;
-        Ok(Self { signals })
-    }
-
-    /// The number of the next signal received.
-    pub async fn next(&mut self) -> libc::c_int {
-        let receivers = self.signals.iter_mut().map(|(number, listener)| {
-            let number = *number;
-            Box::pin(async move {
-                listener.recv().await;
-                number
-            })
-        });
-        futures_select_all(receivers).await
-    }
-}
+/// stop, reload or poke a process (on Windows, the console events, which the child gets from
+/// the console itself).
+pub use platform::{Forwarded, Received};
 
 /// The first of several futures to finish (a small `select_all`, to avoid a dependency).
+#[cfg(unix)]
 async fn futures_select_all<F>(
     futures: impl IntoIterator<Item = std::pin::Pin<Box<F>>>,
 ) -> F::Output
@@ -157,6 +121,164 @@ where
         std::task::Poll::Pending
     })
     .await
+}
+
+#[cfg(unix)]
+mod platform {
+    use anyhow::Context as _;
+    use tokio::signal::unix::{Signal, SignalKind, signal};
+
+    /// SIGTERM and SIGINT.
+    pub struct Stop {
+        terminate: Signal,
+        interrupt: Signal,
+    }
+
+    impl Stop {
+        pub fn listen() -> std::io::Result<Self> {
+            Ok(Self {
+                terminate: signal(SignalKind::terminate())?,
+                interrupt: signal(SignalKind::interrupt())?,
+            })
+        }
+
+        pub async fn recv(&mut self) {
+            tokio::select! {
+                _ = self.terminate.recv() => {}
+                _ = self.interrupt.recv() => {}
+            }
+        }
+    }
+
+    /// SIGHUP.
+    pub struct Refresh(Signal);
+
+    impl Refresh {
+        pub fn listen() -> std::io::Result<Option<Self>> {
+            signal(SignalKind::hangup()).map(|hangup| Some(Self(hangup)))
+        }
+
+        pub async fn recv(&mut self) {
+            self.0.recv().await;
+        }
+    }
+
+    /// The number of a signal received, to send on to the child.
+    pub type Received = libc::c_int;
+
+    pub struct Forwarded {
+        signals: Vec<(libc::c_int, Signal)>,
+    }
+
+    impl Forwarded {
+        pub const KINDS: [libc::c_int; 6] = [
+            libc::SIGINT,
+            libc::SIGTERM,
+            libc::SIGHUP,
+            libc::SIGQUIT,
+            libc::SIGUSR1,
+            libc::SIGUSR2,
+        ];
+
+        /// Listens for every kind in [`Forwarded::KINDS`] (their default actions, which would
+        /// end rolecreds and orphan the child, no longer apply).
+        pub fn listen() -> anyhow::Result<Self> {
+            let signals = Self::KINDS
+                .iter()
+                .map(|&number| {
+                    signal(SignalKind::from_raw(number))
+                        .map(|listener| (number, listener))
+                        .context("cannot listen for signals")
+                })
+                .collect::<anyhow::Result<_>>()?;
+            Ok(Self { signals })
+        }
+
+        /// The number of the next signal received.
+        pub async fn next(&mut self) -> Received {
+            let receivers = self.signals.iter_mut().map(|(number, listener)| {
+                let number = *number;
+                Box::pin(async move {
+                    listener.recv().await;
+                    number
+                })
+            });
+            super::futures_select_all(receivers).await
+        }
+    }
+}
+
+#[cfg(windows)]
+mod platform {
+    use anyhow::Context as _;
+    use tokio::signal::windows::{
+        CtrlBreak, CtrlC, CtrlClose, CtrlShutdown, ctrl_break, ctrl_c, ctrl_close, ctrl_shutdown,
+    };
+
+    /// The console events that end a program: Ctrl-C, Ctrl-Break, the console closing, the
+    /// system shutting down. For the last two Windows ends the process once the handler
+    /// returns; tokio's handler does not return for them, so a write in flight finishes and
+    /// rolecreds exits by itself (within the ~5 s Windows allows a closing console).
+    pub struct Stop {
+        ctrl_c: CtrlC,
+        ctrl_break: CtrlBreak,
+        ctrl_close: CtrlClose,
+        ctrl_shutdown: CtrlShutdown,
+    }
+
+    impl Stop {
+        pub fn listen() -> std::io::Result<Self> {
+            Ok(Self {
+                ctrl_c: ctrl_c()?,
+                ctrl_break: ctrl_break()?,
+                ctrl_close: ctrl_close()?,
+                ctrl_shutdown: ctrl_shutdown()?,
+            })
+        }
+
+        pub async fn recv(&mut self) {
+            tokio::select! {
+                _ = self.ctrl_c.recv() => {}
+                _ = self.ctrl_break.recv() => {}
+                _ = self.ctrl_close.recv() => {}
+                _ = self.ctrl_shutdown.recv() => {}
+            }
+        }
+    }
+
+    /// Windows has no SIGHUP: nothing asks for a refresh now. No value of this type exists.
+    pub enum Refresh {}
+
+    impl Refresh {
+        pub fn listen() -> std::io::Result<Option<Self>> {
+            Ok(None)
+        }
+
+        pub async fn recv(&mut self) {
+            match *self {}
+        }
+    }
+
+    /// A console event received; the child, on the same console, gets it too.
+    #[derive(Debug, Clone, Copy)]
+    pub struct Received;
+
+    /// While `exec`'s child runs, the console events must not end rolecreds before the child
+    /// (which gets them itself and decides): listening for them does that.
+    pub struct Forwarded(Stop);
+
+    impl Forwarded {
+        pub fn listen() -> anyhow::Result<Self> {
+            Stop::listen()
+                .map(Self)
+                .context("cannot listen for console events")
+        }
+
+        pub async fn next(&mut self) -> Received {
+            self.0.recv().await;
+            Received
+        }
+    }
 }
 
 #[cfg(test)]

@@ -86,11 +86,12 @@ status \-\-profile: the profile is missing, expired, or expires within \-\-min\-
 \-\-targets: some targets failed; the others were written.
 .PP
 rolecreds exec exits with its command's status once the command has started (128+N when
-signal N ended it).
+signal N ended it; on Windows the command's exit code, all 32 bits of it).
 .SH ENVIRONMENT
 .TP
 .B AWS_SHARED_CREDENTIALS_FILE
-The credentials file to write (default ~/.aws/credentials).
+The credentials file to write (default ~/.aws/credentials; on Windows
+%USERPROFILE%\(rs.aws\(rscredentials).
 .TP
 .B AWS_PROFILE, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_CONFIG_FILE
 Where the source credentials come from, as for the AWS CLI.
@@ -110,4 +111,10 @@ The lock every rolecreds takes before writing; never renamed or deleted.
 .TP
 .I ~/.aws/config
 Profiles the source credentials may come from.
+.SH WINDOWS
+There are no file modes or owner uids: rolecreds sets no 0600 mode and checks no owner,
+and the files are as private as the user profile directory's ACL makes them. \-\-watch and
+serve stop on Ctrl\-C, Ctrl\-Break, the console closing or shutdown; there is no SIGHUP, so
+nothing refreshes on demand. A rename refused while another program holds the file open is
+retried for up to about 1.5 seconds. New files get CRLF line endings, as from the AWS CLI.
 "#;

@@ -167,7 +167,8 @@ pub struct RotateArgs {
 #[derive(Debug, Args)]
 #[command(next_help_heading = "Keeping fresh")]
 pub struct RefreshArgs {
-    /// Keep running: rotate now, then again before each expiry (SIGHUP: now; SIGTERM: stop)
+    /// Keep running: rotate now, then again before each expiry (SIGHUP: now; SIGTERM: stop;
+    /// on Windows Ctrl-C or Ctrl-Break stops, and there is no SIGHUP)
     #[arg(long, conflicts_with_all = ["dry_run", "credential_process", "min_remaining"])]
     pub watch: bool,
 
@@ -304,7 +305,8 @@ pub enum Command {
     /// Prints the `export` lines a shell evaluates (eval "$(rolecreds serve ...)"); every
     /// process started with them gets the role's credentials and refreshes them by itself.
     /// With --targets, each target's profile is served at its own URL. SIGTERM or SIGINT
-    /// stops it, SIGHUP refreshes now.
+    /// stops it, SIGHUP refreshes now (on Windows, Ctrl-C, Ctrl-Break or closing the console
+    /// stops it, and there is no SIGHUP).
     ///
     /// Example: eval "$(rolecreds serve --role-arn arn:aws:iam::123456789012:role/dev)"
     Serve(ServeArgs),
@@ -334,7 +336,7 @@ pub struct ServeArgs {
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:0")]
     pub listen: std::net::SocketAddr,
 
-    /// Write the token here (0600, removed on exit) instead of a private temp directory, so
+    /// Write the token here (0600 on Unix, removed on exit) instead of a private temp directory, so
     /// that consumers can name a fixed AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE
     #[arg(long, value_name = "PATH")]
     pub token_file: Option<PathBuf>,

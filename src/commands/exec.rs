@@ -6,9 +6,12 @@
 //! keys and profiles before the container endpoint, so those are taken out of its
 //! environment, and its AWS config and credentials files are private copies without
 //! credentials (unless `--keep-aws-files`).
+//!
+//! On Windows the child shares rolecreds' console and gets Ctrl-C and Ctrl-Break from it
+//! directly, so nothing is forwarded: rolecreds only outlives those events and waits.
 
 use crate::adapters::endpoint::{self, CredentialsFeed};
-use crate::adapters::signals::{Forwarded, Signals};
+use crate::adapters::signals::{Forwarded, Received, Signals};
 use crate::domain::child_config;
 use crate::engine::endpoint_outlet::{EndpointOutlet, first_credentials};
 use crate::engine::keeper::{self, Outlet};
@@ -39,7 +42,8 @@ const REMOVED: [&str; 11] = [
     "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
 ];
 
-/// Runs the command and returns its exit status (128+N when signal N ended it).
+/// Runs the command and returns its exit status (128+N when signal N ended it). On Windows
+/// an exit code above 255 ends rolecreds here with that code, after the clean-up.
 pub async fn run(
     settings: &RotateSettings,
     exec: &ExecSettings,
@@ -76,7 +80,7 @@ pub async fn run(
     };
     let _ = stop.send(());
     drop(files);
-    Ok(exit_status(status))
+    Ok(pass_through(status))
 }
 
 /// The keeper after the first set; it takes no signals (they are the child's).
@@ -179,7 +183,8 @@ fn spawn(
 
 /// Passes a signal on to the child (which, on a terminal, may get it from the terminal too:
 /// it is in the same process group, as without rolecreds).
-fn forward(child: &tokio::process::Child, number: libc::c_int) {
+#[cfg(unix)]
+fn forward(child: &tokio::process::Child, number: Received) {
     if let Some(pid) = child.id().and_then(|pid| libc::pid_t::try_from(pid).ok()) {
         // SAFETY: kill(2) on our own child's pid, which is not reaped while it is running.
         unsafe {
@@ -188,14 +193,28 @@ fn forward(child: &tokio::process::Child, number: libc::c_int) {
     }
 }
 
+/// Windows: the child got the console event from the console already.
+#[cfg(not(unix))]
+fn forward(_child: &tokio::process::Child, _event: Received) {}
+
 /// The shell's convention: the exit code, or 128+N for a child ended by signal N.
-fn exit_status(status: std::process::ExitStatus) -> u8 {
+#[cfg(unix)]
+fn pass_through(status: std::process::ExitStatus) -> u8 {
     use std::os::unix::process::ExitStatusExt as _;
     match (status.code(), status.signal()) {
         (Some(code), _) => u8::try_from(code & 0xff).unwrap_or(1),
         (None, Some(signal)) => u8::try_from(128 + signal).unwrap_or(255),
         (None, None) => 1,
     }
+}
+
+/// Windows exit codes are 32 bits (a Ctrl-C'd program's is 0xC000013A) and `ExitCode` takes
+/// only a byte on stable Rust, so a larger code is passed through by `process::exit`, which
+/// is safe here: everything `run` cleans up is done.
+#[cfg(not(unix))]
+fn pass_through(status: std::process::ExitStatus) -> u8 {
+    let code = status.code().unwrap_or(1);
+    u8::try_from(code).unwrap_or_else(|_| std::process::exit(code))
 }
 
 /// The child's private AWS config (the user's, without credentials) and an empty
@@ -228,12 +247,14 @@ impl PrivateFiles {
     }
 }
 
+/// A new file only the user can read: 0600 on Unix; on Windows the temp directory's ACL (in
+/// the user profile) covers it.
 fn write_private(path: &std::path::Path, bytes: &[u8]) -> anyhow::Result<()> {
-    use std::os::unix::fs::OpenOptionsExt as _;
-    let mut out = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut out = options
         .open(path)
         .with_context(|| format!("cannot create `{}`", path.display()))?;
     out.write_all(bytes)
@@ -241,14 +262,15 @@ fn write_private(path: &std::path::Path, bytes: &[u8]) -> anyhow::Result<()> {
 }
 
 #[cfg(test)]
+#[cfg(unix)]
 mod tests {
     use super::*;
 
     #[test]
     fn exit_status_follows_the_shell() {
         use std::os::unix::process::ExitStatusExt as _;
-        assert_eq!(exit_status(std::process::ExitStatus::from_raw(7 << 8)), 7);
-        assert_eq!(exit_status(std::process::ExitStatus::from_raw(0)), 0);
-        assert_eq!(exit_status(std::process::ExitStatus::from_raw(15)), 143);
+        assert_eq!(pass_through(std::process::ExitStatus::from_raw(7 << 8)), 7);
+        assert_eq!(pass_through(std::process::ExitStatus::from_raw(0)), 0);
+        assert_eq!(pass_through(std::process::ExitStatus::from_raw(15)), 143);
     }
 }

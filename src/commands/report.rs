@@ -136,10 +136,27 @@ fn local_and_utc(time: SystemTime) -> String {
 
 fn local_hour_minute(time: SystemTime) -> Option<String> {
     let seconds = time.duration_since(UNIX_EPOCH).ok()?.as_secs() as libc::time_t;
+    let tm = local_time(seconds)?;
+    Some(format!("{:02}:{:02}", tm.tm_hour, tm.tm_min))
+}
+
+/// The C library's local time for `seconds` (it knows the time zone rules).
+#[cfg(unix)]
+fn local_time(seconds: libc::time_t) -> Option<libc::tm> {
     // SAFETY: localtime_r writes only into `tm`, which we own; a zeroed tm is a valid value.
     let mut tm: libc::tm = unsafe { std::mem::zeroed() };
     let converted = unsafe { libc::localtime_r(&seconds, &mut tm) };
-    (!converted.is_null()).then(|| format!("{:02}:{:02}", tm.tm_hour, tm.tm_min))
+    (!converted.is_null()).then_some(tm)
+}
+
+/// Windows' C runtime has `localtime_s` (the thread-safe one, arguments the other way round,
+/// an error number as the result).
+#[cfg(windows)]
+fn local_time(seconds: libc::time_t) -> Option<libc::tm> {
+    // SAFETY: localtime_s writes only into `tm`, which we own; a zeroed tm is a valid value.
+    let mut tm: libc::tm = unsafe { std::mem::zeroed() };
+    let failed = unsafe { libc::localtime_s(&mut tm, &seconds) };
+    (failed == 0).then_some(tm)
 }
 
 /// `in 1h 5m`, or `expired 3m ago`, to the nearest minute (a fresh 1 h session, 3599.9 s

@@ -1,7 +1,8 @@
 //! `rolecreds serve`: the local credentials endpoint on its own, until stopped, for shells,
 //! IDEs and several consumers at once: one role at `/role`, or each target of a targets file
 //! at `/profile/NAME`, each kept fresh by its own keeper. It prints the `export` lines a shell
-//! evaluates; SIGTERM or SIGINT stops it (exit 0), SIGHUP refreshes every role now.
+//! evaluates; SIGTERM or SIGINT stops it (exit 0), SIGHUP refreshes every role now. On
+//! Windows, Ctrl-C, Ctrl-Break or closing the console stops it; nothing refreshes on demand.
 
 use crate::adapters::endpoint::{self, CredentialsFeed};
 use crate::adapters::fs::checked_read::{self, Owner, Writers};
@@ -149,7 +150,6 @@ const LAST_EXPORT: &str = "export AWS_CONTAINER_AUTHORIZATION_TOKEN=";
 /// it. If the copy ends before it serves, its error and exit code are this command's.
 pub fn start_in_background() -> anyhow::Result<u8> {
     use std::io::{BufRead as _, Read as _};
-    use std::os::unix::process::CommandExt as _;
     let program = std::env::current_exe().context("cannot find rolecreds' own path")?;
     let args = std::env::args_os()
         .skip(1)
@@ -161,14 +161,7 @@ pub fn start_in_background() -> anyhow::Result<u8> {
         .stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped());
-    // SAFETY: setsid is async-signal-safe; a new session keeps the server alive when the
-    // terminal that started it closes.
-    unsafe {
-        command.pre_exec(|| {
-            libc::setsid();
-            Ok(())
-        });
-    }
+    detach(&mut command);
     let mut child = command
         .spawn()
         .context("cannot start rolecreds in the background")?;
@@ -199,8 +192,50 @@ pub fn start_in_background() -> anyhow::Result<u8> {
     Ok(u8::try_from(status.code().unwrap_or(1)).unwrap_or(1))
 }
 
+/// Starts the copy in a session of its own, which keeps the server alive when the terminal
+/// that started it closes.
+#[cfg(unix)]
+fn detach(command: &mut std::process::Command) {
+    use std::os::unix::process::CommandExt as _;
+    // SAFETY: setsid is async-signal-safe.
+    unsafe {
+        command.pre_exec(|| {
+            libc::setsid();
+            Ok(())
+        });
+    }
+}
+
+/// Windows: without a console (`DETACHED_PROCESS`: closing the starting console does not end
+/// it) and in a process group of its own (`CREATE_NEW_PROCESS_GROUP`: the starting console's
+/// Ctrl-C does not reach it). It is stopped by its pid (`taskkill /F /PID`).
+///
+/// A new Windows process inherits every inheritable handle of its parent, not only the three
+/// it is given: the pipe a shell reads this command's output from
+/// (`eval "$(rolecreds serve --background)"`) would stay open in the server, and the shell
+/// would wait for it forever (seen under Wine). So this process's own standard handles stop
+/// being inheritable first; the copy gets its own pipes and NUL.
+#[cfg(windows)]
+fn detach(command: &mut std::process::Command) {
+    use std::os::windows::process::CommandExt as _;
+    use windows_sys::Win32::Foundation::{HANDLE_FLAG_INHERIT, SetHandleInformation};
+    use windows_sys::Win32::System::Console::{
+        GetStdHandle, STD_ERROR_HANDLE, STD_INPUT_HANDLE, STD_OUTPUT_HANDLE,
+    };
+    const DETACHED_PROCESS: u32 = 0x0000_0008;
+    const CREATE_NEW_PROCESS_GROUP: u32 = 0x0000_0200;
+    for which in [STD_INPUT_HANDLE, STD_OUTPUT_HANDLE, STD_ERROR_HANDLE] {
+        // SAFETY: a standard handle of this process, or null/invalid, which the call refuses.
+        unsafe {
+            SetHandleInformation(GetStdHandle(which), HANDLE_FLAG_INHERIT, 0);
+        }
+    }
+    command.creation_flags(DETACHED_PROCESS | CREATE_NEW_PROCESS_GROUP);
+}
+
 /// In the background copy, once the exports are out: stdout and stderr to /dev/null, since
 /// the pipes to the starting command close when it exits (a later warning would then fail).
+#[cfg(unix)]
 fn leave_the_pipes() {
     if let Ok(null) = std::fs::OpenOptions::new().write(true).open("/dev/null") {
         use std::os::fd::AsRawFd as _;
@@ -208,6 +243,32 @@ fn leave_the_pipes() {
         unsafe {
             libc::dup2(null.as_raw_fd(), 1);
             libc::dup2(null.as_raw_fd(), 2);
+        }
+    }
+}
+
+/// Windows: the standard handles to `NUL` (std looks them up at each write, so this covers
+/// every later print), and the pipe ends closed, as `dup2` closes them on Unix.
+#[cfg(windows)]
+fn leave_the_pipes() {
+    use std::os::windows::io::IntoRawHandle as _;
+    use windows_sys::Win32::Foundation::CloseHandle;
+    use windows_sys::Win32::System::Console::{
+        GetStdHandle, STD_ERROR_HANDLE, STD_OUTPUT_HANDLE, SetStdHandle,
+    };
+    let Ok(null) = std::fs::OpenOptions::new().write(true).open("NUL") else {
+        return;
+    };
+    // Kept open for the rest of the process, as the standard handles are.
+    let null = null.into_raw_handle();
+    for which in [STD_OUTPUT_HANDLE, STD_ERROR_HANDLE] {
+        // SAFETY: Get/SetStdHandle with valid constants and a handle we own; the old handle
+        // is the pipe end this process inherited, closed once nothing refers to it.
+        unsafe {
+            let old = GetStdHandle(which);
+            if SetStdHandle(which, null) != 0 && !old.is_null() && old != null {
+                CloseHandle(old);
+            }
         }
     }
 }

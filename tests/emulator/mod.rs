@@ -25,6 +25,7 @@
 
 #![allow(dead_code)]
 
+#[cfg(unix)]
 pub mod background;
 
 use std::ffi::{OsStr, OsString};
@@ -57,6 +58,9 @@ const START_ATTEMPTS: usize = 3;
 /// ends): if the test process dies without unwinding (nextest timeout, SIGKILL), a server or
 /// watcher it started must not run on orphaned.
 pub fn die_with_parent(command: &mut Command) {
+    // Only Linux has a parent-death signal; elsewhere the test's own clean-up has to do.
+    #[cfg(not(target_os = "linux"))]
+    let _ = command;
     #[cfg(target_os = "linux")]
     {
         use std::os::unix::process::CommandExt as _;

@@ -1,4 +1,5 @@
-//! Where the credentials file is: `AWS_SHARED_CREDENTIALS_FILE`, else `~/.aws/credentials`.
+//! Where the credentials file is: `AWS_SHARED_CREDENTIALS_FILE`, else `~/.aws/credentials`
+//! (`%USERPROFILE%\.aws\credentials` on Windows).
 
 use anyhow::bail;
 use std::ffi::OsString;
@@ -18,17 +19,26 @@ pub fn credentials_file_path(
         Some(home) => Ok(home.join(".aws").join("credentials")),
         None => bail!(
             "cannot find the home directory to locate ~/.aws/credentials; \
-             set HOME or AWS_SHARED_CREDENTIALS_FILE, or pass --credentials-file"
+             set {HOME_VAR} or AWS_SHARED_CREDENTIALS_FILE, or pass --credentials-file"
         ),
     }
 }
 
-/// The home directory in use: `HOME` when set and not empty, else the password database's.
+/// The variable naming the home directory. On Windows that is `USERPROFILE`, as for the AWS
+/// CLI (Python's `expanduser` reads it and ignores `HOME`, which tools such as Git Bash or
+/// Wine may set to a path in another form).
+#[cfg(not(windows))]
+pub const HOME_VAR: &str = "HOME";
+#[cfg(windows)]
+pub const HOME_VAR: &str = "USERPROFILE";
+
+/// The home directory in use: [`HOME_VAR`] when set and not empty, else the system's (the
+/// password database's; the profile folder on Windows).
 pub fn home_dir(
     var: impl Fn(&str) -> Option<OsString>,
     passwd_home: Option<PathBuf>,
 ) -> Option<PathBuf> {
-    var("HOME")
+    var(HOME_VAR)
         .filter(|h| !h.is_empty())
         .map(PathBuf::from)
         .or(passwd_home)
@@ -61,6 +71,7 @@ mod tests {
         }
     }
 
+    #[cfg(not(windows))]
     #[test]
     fn resolves_like_the_aws_cli() {
         let passwd_home = Some(PathBuf::from("/home/from-passwd"));
@@ -94,12 +105,39 @@ mod tests {
         }
     }
 
+    #[cfg(windows)]
+    #[test]
+    fn windows_uses_userprofile_not_home() {
+        let profile = Some(PathBuf::from(r"C:\Users\from-system"));
+        let cases: &[(&[(&str, &str)], &str)] = &[
+            (
+                &[("USERPROFILE", r"C:\Users\a"), ("HOME", "/home/a")],
+                r"C:\Users\a\.aws\credentials",
+            ),
+            (
+                &[("HOME", "/home/a")],
+                r"C:\Users\from-system\.aws\credentials",
+            ),
+            (
+                &[
+                    ("USERPROFILE", r"C:\Users\a"),
+                    ("AWS_SHARED_CREDENTIALS_FILE", r"~\x\creds"),
+                ],
+                r"C:\Users\a\x\creds",
+            ),
+        ];
+        for (vars, expected) in cases {
+            let path = credentials_file_path(env(vars), profile.clone()).unwrap();
+            assert_eq!(path, PathBuf::from(expected), "{vars:?}");
+        }
+    }
+
     #[test]
     fn no_home_anywhere_is_a_clear_error() {
         let err = credentials_file_path(env(&[]), None).unwrap_err();
         assert!(
             err.to_string()
-                .contains("set HOME or AWS_SHARED_CREDENTIALS_FILE")
+                .contains(&format!("set {HOME_VAR} or AWS_SHARED_CREDENTIALS_FILE"))
         );
     }
 }

@@ -16,7 +16,6 @@ use crate::domain::profile_name::ProfileName;
 use anyhow::{Context as _, bail};
 use std::fmt;
 use std::fs::{self, DirBuilder, Metadata};
-use std::os::unix::fs::DirBuilderExt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -40,6 +39,10 @@ pub struct CredentialsFile {
     target: PathBuf,
     /// The home directory in use: a file there owned by the home's owner may be written by
     /// root (`sudo rolecreds` keeps the user's file and its owner).
+    #[cfg_attr(
+        not(unix),
+        expect(dead_code, reason = "Windows files have no owner uid")
+    )]
     home: Option<PathBuf>,
 }
 
@@ -218,6 +221,11 @@ impl LockedCredentialsFile<'_> {
             edited = Some(planned.text.into_bytes());
         }
         let text = edited.unwrap_or_default();
+        let text = if self.current.is_none() {
+            new_file_line_endings(text, NEW_FILE_CRLF)
+        } else {
+            text
+        };
         if text.as_slice() == self.contents() || entries.is_empty() {
             let narrowed_from = match &self.current {
                 Some((_, meta)) => commit::narrow_in_place(&self.file.target, meta)?,
@@ -299,10 +307,36 @@ fn resolve_symlinks(path: &Path) -> anyhow::Result<PathBuf> {
     bail!("too many levels of symlinks at `{}`", path.display())
 }
 
+/// Whether a new file gets CRLF line endings: on Windows, as from the AWS CLI, which writes
+/// the file in Python's text mode (`open(config_filename, 'a')` in
+/// awscli/customizations/configure/writer.py turns each `\n` into `os.linesep`). An existing
+/// file keeps its own line endings, whatever the system.
+const NEW_FILE_CRLF: bool = cfg!(windows);
+
+/// The editor's text for a file that did not exist (its own lines only, all LF) with CRLF
+/// line endings when `crlf`.
+fn new_file_line_endings(text: Vec<u8>, crlf: bool) -> Vec<u8> {
+    if !crlf {
+        return text;
+    }
+    let mut out = Vec::with_capacity(text.len() + text.len() / 16);
+    for &byte in &text {
+        if byte == b'\n' && out.last() != Some(&b'\r') {
+            out.push(b'\r');
+        }
+        out.push(byte);
+    }
+    out
+}
+
+/// `dir` and its missing parents, 0700 on Unix; on Windows they inherit the profile
+/// directory's ACL, which is private to the user already.
 fn create_private_dir(dir: &Path) -> anyhow::Result<()> {
-    DirBuilder::new()
-        .recursive(true)
-        .mode(0o700)
+    let mut builder = DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder
         .create(dir)
         .with_context(|| format!("cannot create the directory `{}`", dir.display()))
 }
@@ -339,6 +373,7 @@ impl CredentialsFile {
     }
 
     /// Whether the target lies in the home directory in use and that home belongs to `owner`.
+    #[cfg(unix)]
     fn in_home_of(&self, owner: u32) -> bool {
         use std::os::unix::fs::MetadataExt as _;
         let Some(home) = &self.home else { return false };
@@ -349,5 +384,27 @@ impl CredentialsFile {
             _ => false,
         };
         inside && home_owner == Some(owner)
+    }
+
+    /// Windows files have no owner uid, so a file is never refused as someone else's.
+    #[cfg(not(unix))]
+    fn in_home_of(&self, _owner: u32) -> bool {
+        false
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::new_file_line_endings;
+
+    #[test]
+    fn a_new_file_gets_crlf_only_when_asked() {
+        let lf = b"[dev]\naws_access_key_id = A\n".to_vec();
+        assert_eq!(new_file_line_endings(lf.clone(), false), lf);
+        assert_eq!(
+            new_file_line_endings(lf, true),
+            b"[dev]\r\naws_access_key_id = A\r\n"
+        );
+        assert_eq!(new_file_line_endings(b"a\r\n".to_vec(), true), b"a\r\n");
     }
 }

@@ -2,10 +2,14 @@
 //! without blocking on a FIFO, refuse anything but a regular file, check who owns it and who
 //! may write it, and read at most a cap, so a planted FIFO, device or huge file can neither
 //! hang nor exhaust memory, and nobody else's file is taken for the user's.
+//!
+//! Owners and modes are Unix concepts: on Windows the file type, symlink (reparse point) and
+//! size checks stay, and what protects the files is the user profile directory's ACL.
 
 use std::fs::{File, Metadata};
 use std::io::Read as _;
-use std::os::unix::fs::{FileTypeExt as _, MetadataExt as _, OpenOptionsExt as _};
+#[cfg(unix)]
+use std::os::unix::fs::{FileTypeExt as _, MetadataExt as _};
 use std::path::{Path, PathBuf};
 
 /// What a file must be before it is read.
@@ -47,12 +51,31 @@ pub enum Owner {
 /// Why a file was not read; the message names the path and the fix.
 #[derive(Debug)]
 pub enum ReadError {
-    NotRegular { path: PathBuf, kind: &'static str },
-    Symlink { path: PathBuf },
-    TooLarge { path: PathBuf, max_bytes: u64 },
-    NotOwned { path: PathBuf, owner: u32 },
-    Writable { path: PathBuf, mode: u32 },
-    Io { path: PathBuf, err: std::io::Error },
+    NotRegular {
+        path: PathBuf,
+        kind: &'static str,
+    },
+    Symlink {
+        path: PathBuf,
+    },
+    TooLarge {
+        path: PathBuf,
+        max_bytes: u64,
+    },
+    #[cfg_attr(not(unix), expect(dead_code, reason = "no owner uids on Windows"))]
+    NotOwned {
+        path: PathBuf,
+        owner: u32,
+    },
+    #[cfg_attr(not(unix), expect(dead_code, reason = "no mode bits on Windows"))]
+    Writable {
+        path: PathBuf,
+        mode: u32,
+    },
+    Io {
+        path: PathBuf,
+        err: std::io::Error,
+    },
 }
 
 impl std::fmt::Display for ReadError {
@@ -137,27 +160,72 @@ pub fn read(path: &Path, rules: &Rules) -> Result<Option<(Vec<u8>, Metadata)>, R
 /// Opens read-only without blocking (a FIFO with no writer would block `open` forever) and,
 /// unless asked, without following a symlink.
 fn open(path: &Path, follow_symlink: bool) -> Result<Option<File>, ReadError> {
+    let symlink = || ReadError::Symlink {
+        path: path.to_owned(),
+    };
+    let file = match open_options(follow_symlink).open(path) {
+        Ok(file) => file,
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(err) if is_symlink_refusal(&err) && !follow_symlink => return Err(symlink()),
+        Err(err) => {
+            return Err(ReadError::Io {
+                path: path.to_owned(),
+                err,
+            });
+        }
+    };
+    // On Windows the link itself was opened (see `open_options`): refuse it now. On Unix
+    // O_NOFOLLOW has refused it already.
+    #[cfg(windows)]
+    if !follow_symlink
+        && file
+            .metadata()
+            .is_ok_and(|meta| meta.file_type().is_symlink())
+    {
+        return Err(symlink());
+    }
+    Ok(Some(file))
+}
+
+#[cfg(unix)]
+fn open_options(follow_symlink: bool) -> std::fs::OpenOptions {
+    use std::os::unix::fs::OpenOptionsExt as _;
     let mut flags = libc::O_NONBLOCK | libc::O_NOCTTY;
     if !follow_symlink {
         flags |= libc::O_NOFOLLOW;
     }
-    match std::fs::OpenOptions::new()
-        .read(true)
-        .custom_flags(flags)
-        .open(path)
-    {
-        Ok(file) => Ok(Some(file)),
-        Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(err) if err.raw_os_error() == Some(libc::ELOOP) && !follow_symlink => {
-            Err(ReadError::Symlink {
-                path: path.to_owned(),
-            })
-        }
-        Err(err) => Err(ReadError::Io {
-            path: path.to_owned(),
-            err,
-        }),
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true).custom_flags(flags);
+    options
+}
+
+/// Windows has no FIFOs that block an open; a symlink (a reparse point) is opened as itself
+/// when it must not be followed, and refused once its type is known.
+#[cfg(windows)]
+fn open_options(follow_symlink: bool) -> std::fs::OpenOptions {
+    use std::os::windows::fs::OpenOptionsExt as _;
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    if !follow_symlink {
+        options.custom_flags(FILE_FLAG_OPEN_REPARSE_POINT);
     }
+    options
+}
+
+/// `FILE_FLAG_OPEN_REPARSE_POINT` (winbase.h): open a symlink or junction itself.
+#[cfg(windows)]
+pub const FILE_FLAG_OPEN_REPARSE_POINT: u32 = 0x0020_0000;
+
+/// Whether `open` failed because the last component is a symlink (`O_NOFOLLOW`'s `ELOOP`).
+#[cfg(unix)]
+pub fn is_symlink_refusal(err: &std::io::Error) -> bool {
+    err.raw_os_error() == Some(libc::ELOOP)
+}
+
+/// Windows opens the link itself instead of failing (`FILE_FLAG_OPEN_REPARSE_POINT`).
+#[cfg(not(unix))]
+pub fn is_symlink_refusal(_err: &std::io::Error) -> bool {
+    false
 }
 
 /// Checks an opened file's type, owner and mode against `rules`.
@@ -172,6 +240,7 @@ pub fn check(path: &Path, meta: &Metadata, rules: &Rules) -> Result<(), ReadErro
 }
 
 /// Checks who owns a file or directory and who else may write it.
+#[cfg(unix)]
 pub fn check_owner_and_mode(
     path: &Path,
     meta: &Metadata,
@@ -207,28 +276,52 @@ pub fn check_owner_and_mode(
     Ok(())
 }
 
+/// Windows files have no owner uid or mode bits to check: the user profile directory's ACL,
+/// which the files there inherit, keeps other users out.
+#[cfg(not(unix))]
+pub fn check_owner_and_mode(
+    _path: &Path,
+    _meta: &Metadata,
+    _owner: Owner,
+    _writers: Writers,
+) -> Result<(), ReadError> {
+    Ok(())
+}
+
 /// A file type for messages.
 pub fn describe_file_type(meta: &Metadata) -> &'static str {
     let kind = meta.file_type();
     if kind.is_dir() {
-        "directory"
-    } else if kind.is_fifo() {
-        "FIFO"
-    } else if kind.is_socket() {
-        "socket"
-    } else if kind.is_block_device() || kind.is_char_device() {
-        "device"
-    } else if kind.is_symlink() {
-        "symlink"
-    } else {
-        "special file"
+        return "directory";
     }
+    if kind.is_symlink() {
+        return "symlink";
+    }
+    #[cfg(unix)]
+    {
+        if kind.is_fifo() {
+            return "FIFO";
+        } else if kind.is_socket() {
+            return "socket";
+        } else if kind.is_block_device() || kind.is_char_device() {
+            return "device";
+        }
+    }
+    "special file"
 }
 
 /// The user rolecreds runs as.
+#[cfg(unix)]
 pub fn effective_uid() -> u32 {
     // SAFETY: geteuid has no preconditions and cannot fail.
     unsafe { libc::geteuid() }
+}
+
+/// Windows has no uids (users are SIDs); nothing there compares owners, so one constant
+/// stands for "this user" in messages and cache keys (the cache is in the user's profile).
+#[cfg(not(unix))]
+pub fn effective_uid() -> u32 {
+    0
 }
 
 #[cfg(test)]
@@ -252,6 +345,7 @@ mod tests {
         assert_eq!(bytes, b"0123456789abcdef");
     }
 
+    #[cfg(unix)]
     #[test]
     fn refuses_fifos_symlinks_large_and_writable_files() {
         let dir = tempfile::tempdir().unwrap();

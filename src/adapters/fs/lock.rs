@@ -4,11 +4,14 @@
 //! The credentials file itself cannot carry the lock: each commit renames a new inode over it.
 //! The sidecar is created once and never renamed or deleted, so every rolecreds process that
 //! writes the same file contends on the same inode.
+//!
+//! The lock is `File::try_lock`: `flock` on Unix, `LockFileEx` on Windows (where it is
+//! mandatory for other handles' reads and writes of the lock file's byte range, which nothing
+//! reads). Only rolecreds takes it, so both behave alike.
 
 use crate::adapters::fs::checked_read;
 use anyhow::Context as _;
 use std::fs::{File, OpenOptions, TryLockError};
-use std::os::unix::fs::{MetadataExt as _, OpenOptionsExt as _};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -30,15 +33,23 @@ impl std::fmt::Display for LockTimeout {
         write!(
             f,
             "timed out after {} waiting for the lock `{}`: another process is writing the \
-             credentials file; retry, raise --lock-timeout, or find the holder with `fuser {}`",
+             credentials file; retry, raise --lock-timeout, or {}",
             humantime::format_duration(self.waited),
             self.lock_path.display(),
-            self.lock_path.display()
+            FIND_THE_HOLDER.replace("{}", &self.lock_path.display().to_string())
         )
     }
 }
 
 impl std::error::Error for LockTimeout {}
+
+/// How to find who holds the lock, in the timeout's message.
+#[cfg(unix)]
+const FIND_THE_HOLDER: &str = "find the holder with `fuser {}`";
+/// Windows has no `fuser`; Resource Monitor's "Associated Handles" search finds the holder.
+#[cfg(not(unix))]
+const FIND_THE_HOLDER: &str =
+    "find the holder by searching Resource Monitor's Associated Handles for `{}`";
 
 /// Waits up to `timeout` for the exclusive lock, polling with growing, jittered pauses so that
 /// many waiting writers do not retry in step.
@@ -75,12 +86,7 @@ pub fn open_lock_file(lock_path: &Path) -> anyhow::Result<File> {
         if let Some(file) = open_existing(lock_path)? {
             return Ok(file);
         }
-        let created = OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(0o600)
-            .custom_flags(libc::O_NOFOLLOW)
-            .open(lock_path);
+        let created = create_options().open(lock_path);
         match created {
             Ok(file) => return Ok(file),
             // Another writer created it first: open theirs.
@@ -108,22 +114,23 @@ pub fn check_lock_file(lock_path: &Path) -> anyhow::Result<()> {
 /// The existing lock file, checked; `None` when there is none.
 fn open_existing(lock_path: &Path) -> anyhow::Result<Option<File>> {
     let context = || format!("cannot use the lock file `{}`", lock_path.display());
-    let file = match OpenOptions::new()
-        .read(true)
-        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_NOCTTY)
-        .open(lock_path)
-    {
+    let symlink = || {
+        Err(anyhow::anyhow!(
+            "it is a symlink, which rolecreds never follows for its lock; remove it"
+        ))
+        .with_context(context)
+    };
+    let file = match existing_options().open(lock_path) {
         Ok(file) => file,
         Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(err) if err.raw_os_error() == Some(libc::ELOOP) => {
-            return Err(anyhow::anyhow!(
-                "it is a symlink, which rolecreds never follows for its lock; remove it"
-            ))
-            .with_context(context);
-        }
+        Err(err) if checked_read::is_symlink_refusal(&err) => return symlink(),
         Err(err) => return Err(err).with_context(context),
     };
     let meta = file.metadata().with_context(context)?;
+    // Windows opened a symlink as itself (FILE_FLAG_OPEN_REPARSE_POINT) instead of failing.
+    if meta.file_type().is_symlink() {
+        return symlink();
+    }
     if !meta.is_file() {
         anyhow::bail!(
             "the lock file `{}` is not a regular file (it is a {}); remove it",
@@ -131,6 +138,62 @@ fn open_existing(lock_path: &Path) -> anyhow::Result<Option<File>> {
             checked_read::describe_file_type(&meta)
         );
     }
+    check_owner(lock_path, &meta)?;
+    Ok(Some(file))
+}
+
+/// A new lock file: created 0600, never through a symlink.
+#[cfg(unix)]
+fn create_options() -> OpenOptions {
+    use std::os::unix::fs::OpenOptionsExt as _;
+    let mut options = OpenOptions::new();
+    options
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .custom_flags(libc::O_NOFOLLOW);
+    options
+}
+
+/// An existing lock file, opened without blocking on a FIFO or following a symlink.
+#[cfg(unix)]
+fn existing_options() -> OpenOptions {
+    use std::os::unix::fs::OpenOptionsExt as _;
+    let mut options = OpenOptions::new();
+    options
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_NOCTTY);
+    options
+}
+
+/// A new lock file on Windows: no mode (the profile directory's ACL is inherited); a
+/// symlink planted meanwhile makes `create_new` fail, as on Unix.
+#[cfg(windows)]
+fn create_options() -> OpenOptions {
+    use std::os::windows::fs::OpenOptionsExt as _;
+    let mut options = OpenOptions::new();
+    options
+        .write(true)
+        .create_new(true)
+        .custom_flags(checked_read::FILE_FLAG_OPEN_REPARSE_POINT);
+    options
+}
+
+/// An existing lock file on Windows: a symlink is opened as itself, then refused.
+#[cfg(windows)]
+fn existing_options() -> OpenOptions {
+    use std::os::windows::fs::OpenOptionsExt as _;
+    let mut options = OpenOptions::new();
+    options
+        .read(true)
+        .custom_flags(checked_read::FILE_FLAG_OPEN_REPARSE_POINT);
+    options
+}
+
+/// Refuses a lock file owned by someone other than this user, root, or the directory's owner.
+#[cfg(unix)]
+fn check_owner(lock_path: &Path, meta: &std::fs::Metadata) -> anyhow::Result<()> {
+    use std::os::unix::fs::MetadataExt as _;
     let dir_owner = std::fs::metadata(crate::adapters::fs::commit::parent_dir(lock_path))
         .map(|dir| dir.uid())
         .ok();
@@ -142,7 +205,13 @@ fn open_existing(lock_path: &Path) -> anyhow::Result<Option<File>> {
             lock_path.display()
         );
     }
-    Ok(Some(file))
+    Ok(())
+}
+
+/// Windows has no owner uids; the profile directory's ACL keeps others from planting it.
+#[cfg(not(unix))]
+fn check_owner(_lock_path: &Path, _meta: &std::fs::Metadata) -> anyhow::Result<()> {
+    Ok(())
 }
 
 /// A pause between 50 % and 150 % of `pause`.
