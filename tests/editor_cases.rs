@@ -2,6 +2,11 @@
 //! preservation rule, exact refusals for every unsafe file, each output read back by the AWS
 //! SDK for Rust's parser, by botocore's (Python's strict RawConfigParser) and by the AWS SDK for
 //! JavaScript v3's loader, and each refusal marked `readers_disagree` shown to be one.
+//!
+//! Unix only: it shares tests/support (Unix process helpers) and runs the readers as
+//! python3 and node children; the editor itself is covered on every system by the library's
+//! unit tests, which scripts/cross-check runs under Wine.
+#![cfg(unix)]
 
 mod support;
 

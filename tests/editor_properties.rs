@@ -1,5 +1,5 @@
 //! Property tests for the lossless editor: random credentials files in, one profile edited,
-//! every byte outside the target profile kept, both readers reading back what was meant.
+//! every byte outside the target profile kept, every reader reading back what was meant.
 //!
 //! The files are generated from a model (comments, blank lines, headers, `key=value` in four
 //! spellings, indented continuation lines, LF or CRLF, with or without a final newline), so the
@@ -10,6 +10,10 @@
 //! section-only confirmation agrees with the whole-file one and catches corrupted edits; and,
 //! through one `python3` run and one `node` run, botocore's parser (strict `RawConfigParser`)
 //! and the AWS SDK for JavaScript v3's loader agree on all of it.
+//!
+//! Unix only, like tests/editor_cases.rs: it shares tests/support and runs the readers as
+//! python3 and node children.
+#![cfg(unix)]
 
 use proptest::prelude::*;
 use proptest::sample::{select, subsequence};
