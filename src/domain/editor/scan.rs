@@ -187,6 +187,9 @@ struct Lines<'a> {
     index: usize,
 }
 
+/// A line's content and its ending.
+type LineParts<'a> = (&'a str, &'a str);
+
 impl<'a> Lines<'a> {
     fn new(text: &'a str) -> Self {
         Self {
@@ -197,9 +200,9 @@ impl<'a> Lines<'a> {
         }
     }
 
-    /// The next line, or the 0-based index of a line holding a CR that ends no line.
-    #[allow(clippy::type_complexity)]
-    fn next_line(&mut self) -> Result<Option<(&'a str, &'a str)>, usize> {
+    /// The next line as `(content, ending)`, or the 0-based index of a line holding a CR
+    /// that ends no line.
+    fn next_line(&mut self) -> Result<Option<LineParts<'a>>, usize> {
         let (text, bytes) = (self.text, self.text.as_bytes());
         if self.start >= text.len() {
             return Ok(None);
@@ -734,44 +737,11 @@ fn property_key(content: &str) -> Result<PropertyKey<'_>, String> {
     let raw = &content[..split];
     // The common key (`aws_session_token`, `region`): lowercase letters, digits, `_`, `-`,
     // `.`. Checked without early exits so that it compiles to a vector loop.
-    let plain = raw.bytes().fold(!raw.is_empty(), |plain, b| {
-        plain
-            & (b.is_ascii_lowercase()
-                | b.is_ascii_digit()
-                | (b == b'_')
-                | (b == b'-')
-                | (b == b'.'))
-    });
-    if plain {
-        let sdk = if separator_is_colon {
-            SdkReading::NoEquals
-        } else {
-            SdkReading::Value {
-                is_empty: sdk_value_is_empty(&content[split + 1..]),
-            }
-        };
-        return Ok(PropertyKey {
-            key: Cow::Borrowed(raw),
-            has_uppercase: false,
-            sdk,
-        });
-    }
-    let (mut has_uppercase, mut comment, mut glued_comment) = (false, false, false);
-    let mut previous = b'x';
-    for &b in raw.as_bytes() {
-        if !b.is_ascii() || (b.is_ascii_control() && b != b'\t') {
-            return Err(odd_key_character(raw));
-        }
-        has_uppercase |= b.is_ascii_uppercase();
-        if b == b'#' || b == b';' {
-            if previous == b' ' || previous == b'\t' {
-                comment = true;
-            } else {
-                glued_comment = true;
-            }
-        }
-        previous = b;
-    }
+    let KeyCharacters {
+        has_uppercase,
+        comment,
+        glued_comment,
+    } = key_characters(raw)?;
     let key = raw.trim_matches(WHITESPACE);
     if key.is_empty() {
         return Err("a line with no key before its '='; botocore rejects the file".into());
@@ -797,6 +767,50 @@ fn property_key(content: &str) -> Result<PropertyKey<'_>, String> {
         has_uppercase,
         sdk,
     })
+}
+
+/// What a key's bytes hold that the readers treat differently.
+#[derive(Default)]
+struct KeyCharacters {
+    has_uppercase: bool,
+    /// A `#`/`;` after whitespace: a comment to the Rust and JavaScript SDKs.
+    comment: bool,
+    /// A `#`/`;` right after another character: Go cuts the line there.
+    glued_comment: bool,
+}
+
+/// One pass over a key's bytes; refuses non-ASCII and control characters.
+fn key_characters(raw: &str) -> Result<KeyCharacters, String> {
+    // The common key (`aws_session_token`, `region`): lowercase letters, digits, `_`, `-`,
+    // `.`. Checked without early exits so that it compiles to a vector loop.
+    let plain = raw.bytes().fold(true, |plain, b| {
+        plain
+            & (b.is_ascii_lowercase()
+                | b.is_ascii_digit()
+                | (b == b'_')
+                | (b == b'-')
+                | (b == b'.'))
+    });
+    let mut found = KeyCharacters::default();
+    if plain {
+        return Ok(found);
+    }
+    let mut previous = b'x';
+    for &b in raw.as_bytes() {
+        if !b.is_ascii() || (b.is_ascii_control() && b != b'\t') {
+            return Err(odd_key_character(raw));
+        }
+        found.has_uppercase |= b.is_ascii_uppercase();
+        if b == b'#' || b == b';' {
+            if previous == b' ' || previous == b'\t' {
+                found.comment = true;
+            } else {
+                found.glued_comment = true;
+            }
+        }
+        previous = b;
+    }
+    Ok(found)
 }
 
 /// The refusal for a key holding a non-ASCII or control character.
