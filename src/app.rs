@@ -1,6 +1,7 @@
 //! The application: resolve the settings once, dispatch to the command, run its async work on
 //! one runtime, and turn the outcome into the exit code (printing the error on one line).
 
+use crate::adapters::console::say;
 use crate::cli::{Cli, Command, resolve};
 use crate::commands;
 use crate::error::UsageError;
@@ -16,7 +17,7 @@ pub fn run(cli: Cli) -> std::process::ExitCode {
         Ok(Passed::Done) => Exit::Success.into(),
         Ok(Passed::Child(status)) => std::process::ExitCode::from(status),
         Err(err) => {
-            eprintln!("rolecreds: error: {err:#}");
+            say!("rolecreds: error: {err:#}");
             exit_code_for(&err).into()
         }
     }

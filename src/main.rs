@@ -3,6 +3,7 @@
 
 use clap::Parser as _;
 use rolecreds::exit::Exit;
+use std::io::Write as _;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
@@ -14,7 +15,9 @@ fn main() -> ExitCode {
             return Exit::Success.into();
         }
         Err(err) => {
-            eprintln!("rolecreds: error: {}", one_line(&err.to_string()));
+            // One write, failure ignored, like every report line (adapters/console.rs).
+            let line = format!("rolecreds: error: {}\n", one_line(&err.to_string()));
+            let _ = std::io::stderr().write_all(line.as_bytes());
             return Exit::Usage.into();
         }
     };

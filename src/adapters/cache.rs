@@ -17,6 +17,7 @@
 //! - anything else is a warning and the run goes on without the cache (or replaces the bad
 //!   entry): the cache is an optimisation, never a reason to fail the consumer.
 
+use crate::adapters::console::say;
 use crate::adapters::fs::checked_read::{self, Owner, Rules, Writers};
 use crate::adapters::fs::commit::{self, parent_dir};
 use crate::adapters::fs::lock::{SidecarLock, lock_exclusive};
@@ -174,7 +175,7 @@ impl LockedEntry<'_> {
             Ok(Some((bytes, _))) => bytes,
             Ok(None) => return None,
             Err(err) => {
-                eprintln!("rolecreds: warning: not using the cache entry: {err}");
+                say!("rolecreds: warning: not using the cache entry: {err}");
                 return None;
             }
         };

@@ -4,6 +4,7 @@
 
 use super::{FileArgs, OutputArgs, OutputFormat, RotateArgs};
 use crate::adapters::aws::Connection;
+use crate::adapters::console::say;
 use crate::adapters::credentials_file::location;
 use crate::domain::assume::AssumeOptions;
 use crate::domain::profile_name::ProfileName;
@@ -211,7 +212,7 @@ pub fn targets_plan(
             .collect();
         let last = lines.pop().unwrap_or_default();
         for line in lines {
-            eprintln!("rolecreds: error: {line}");
+            say!("rolecreds: error: {line}");
         }
         UsageError(last)
     })?;

@@ -5,6 +5,7 @@
 //! it cannot be trusted, read or written, a warning says so and fresh credentials are served.
 
 use crate::adapters::cache::{self, Cache, SourceIdentity};
+use crate::adapters::console::say;
 use crate::domain::credentials::TemporaryCredentials;
 use crate::domain::schedule;
 use crate::engine::mfa::mfa_code;
@@ -29,7 +30,7 @@ pub async fn serve(settings: &RotateSettings, file: &FileSettings) -> anyhow::Re
     let key = cache::cache_key(&request, &source);
     let label = cache::role_label(&settings.role);
     let cache = Cache::open(&file.credentials_file, key, &label)
-        .map_err(|err| eprintln!("rolecreds: warning: not using the cache: {err:#}"))
+        .map_err(|err| say!("rolecreds: warning: not using the cache: {err:#}"))
         .ok();
     // Held across the STS call so that consumers starting together make one call between
     // them; they may wait up to that call's timeout.
@@ -39,7 +40,7 @@ pub async fn serve(settings: &RotateSettings, file: &FileSettings) -> anyhow::Re
     let entry = cache.as_ref().and_then(|cache| {
         cache
             .lock(wait)
-            .map_err(|err| eprintln!("rolecreds: warning: not using the cache: {err:#}"))
+            .map_err(|err| say!("rolecreds: warning: not using the cache: {err:#}"))
             .ok()
     });
     let cached = entry.as_ref().and_then(|entry| entry.read());
@@ -55,7 +56,7 @@ pub async fn serve(settings: &RotateSettings, file: &FileSettings) -> anyhow::Re
     if let Some(entry) = &entry
         && let Err(err) = entry.write(process_document(&credentials))
     {
-        eprintln!(
+        say!(
             "rolecreds: warning: cannot cache the credentials in `{}` ({err:#}); serving them \
              uncached",
             entry.path().display()

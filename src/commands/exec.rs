@@ -10,6 +10,7 @@
 //! On Windows the child shares rolecreds' console and gets Ctrl-C and Ctrl-Break from it
 //! directly, so nothing is forwarded: rolecreds only outlives those events and waits.
 
+use crate::adapters::console::say;
 use crate::adapters::endpoint::{self, CredentialsFeed};
 use crate::adapters::signals::{Forwarded, Received, Signals};
 use crate::domain::child_config;
@@ -102,7 +103,7 @@ fn routes(feed: CredentialsFeed) -> Vec<(String, CredentialsFeed)> {
 /// keeps the credentials it has until they expire, then the endpoint answers 503.
 fn report_keeper_end(result: anyhow::Result<()>) {
     if let Err(err) = result {
-        eprintln!(
+        say!(
             "rolecreds: warning: the credentials can no longer be refreshed ({err:#}); the \
              command keeps the current ones until they expire"
         );
@@ -111,7 +112,7 @@ fn report_keeper_end(result: anyhow::Result<()>) {
 
 fn report_server_end(result: anyhow::Result<()>) {
     if let Err(err) = result {
-        eprintln!("rolecreds: warning: the credentials endpoint stopped: {err:#}");
+        say!("rolecreds: warning: the credentials endpoint stopped: {err:#}");
     }
 }
 

@@ -1,5 +1,6 @@
 //! What rolecreds tells the user: one human line on stderr, or JSON on stdout; never secrets.
 
+use crate::adapters::console::say;
 use crate::adapters::credentials_file::{CredentialsFile, WriteReport};
 use crate::domain::credentials::TemporaryCredentials;
 use crate::domain::profile_name::ProfileName;
@@ -51,7 +52,7 @@ impl<'a> Written<'a> {
 /// ~/.aws/credentials, expires 14:05 local / 13:05Z, in 1h`.
 pub fn profile_written(output: &OutputSettings, written: &Written<'_>) {
     if let Some(mode) = written.report.narrowed_from {
-        eprintln!(
+        say!(
             "rolecreds: warning: `{}` was mode {mode:04o}, readable by others; it is now {:04o}",
             written.credentials_file.display(),
             mode & 0o600
@@ -61,7 +62,7 @@ pub fn profile_written(output: &OutputSettings, written: &Written<'_>) {
     match output.format {
         OutputFormat::Json => println!("{}", json_line(written)),
         OutputFormat::Text if output.quiet => {}
-        OutputFormat::Text => eprintln!(
+        OutputFormat::Text => say!(
             "{} profile {}{} in {}, expires {}, {}",
             if written.report.changed {
                 "wrote"
@@ -115,7 +116,7 @@ pub fn dry_run(
             })
         ),
         OutputFormat::Text if output.quiet => {}
-        OutputFormat::Text => eprintln!(
+        OutputFormat::Text => say!(
             "dry run: would assume {role_arn} as {session_name} for {} and write profile \
              {profile} in {}",
             humantime::format_duration(duration),

@@ -4,6 +4,7 @@
 //! evaluates; SIGTERM or SIGINT stops it (exit 0), SIGHUP refreshes every role now. On
 //! Windows, Ctrl-C, Ctrl-Break or closing the console stops it; nothing refreshes on demand.
 
+use crate::adapters::console::say;
 use crate::adapters::endpoint::{self, CredentialsFeed};
 use crate::adapters::fs::checked_read::{self, Owner, Writers};
 use crate::adapters::fs::commit;
@@ -74,7 +75,7 @@ async fn start_keeper(
         Ok(first) => Some(first),
         Err(err) if single => return Err(err),
         Err(err) => {
-            eprintln!(
+            say!(
                 "rolecreds: warning: {}: {err:#}; retrying",
                 route.profile.as_deref().unwrap_or(&route.path)
             );
@@ -101,11 +102,11 @@ async fn start_keeper(
 fn report_keeper_end(ended: Result<anyhow::Result<()>, tokio::task::JoinError>) {
     match ended {
         Ok(Ok(())) => {}
-        Ok(Err(err)) => eprintln!(
+        Ok(Err(err)) => say!(
             "rolecreds: warning: a role can no longer be refreshed ({err:#}); its credentials \
              are served until they expire"
         ),
-        Err(err) => eprintln!("rolecreds: warning: a keeper stopped: {err}"),
+        Err(err) => say!("rolecreds: warning: a keeper stopped: {err}"),
     }
 }
 

@@ -5,6 +5,7 @@
 //! are still written (exit code 8 when some failed).
 
 use crate::adapters::aws::AwsFailure;
+use crate::adapters::console::say;
 use crate::adapters::credentials_file::{self, CannotUpdate, CredentialsFile};
 use crate::commands::report::{self, Written};
 use crate::domain::schedule;
@@ -82,7 +83,7 @@ pub(crate) fn report_outcomes(
     let mut json = Vec::new();
     for (target, outcome) in targets.iter().zip(outcomes) {
         if let Outcome::Failed(err) = outcome {
-            eprintln!("rolecreds: error: target {}: {err:#}", target.profile);
+            say!("rolecreds: error: target {}: {err:#}", target.profile);
         }
         match output.format {
             OutputFormat::Json => json.push(json_entry(target, outcome)),
@@ -111,7 +112,7 @@ fn text_line(
             .by_role(&target.role, &assumed.session_name);
             report::profile_written(output, &written);
         }
-        Outcome::Fresh(expiration) if !output.quiet => eprintln!(
+        Outcome::Fresh(expiration) if !output.quiet => say!(
             "kept profile {}: still valid, expires {}",
             target.profile,
             report::time_left(*expiration, SystemTime::now())

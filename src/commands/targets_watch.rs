@@ -5,6 +5,7 @@
 //! (access denied) is dropped and the others go on. SIGHUP refreshes all; SIGTERM and SIGINT
 //! stop (exit 0).
 
+use crate::adapters::console::say;
 use crate::adapters::credentials_file::CredentialsFile;
 use crate::adapters::signals::{Signals, Wake};
 use crate::commands::targets::{rebuild, report_outcomes};
@@ -136,7 +137,7 @@ fn settle(
                 state.failures += 1;
                 let wait = schedule::backoff(state.failures, unit);
                 let profile = target.profile.as_str();
-                eprintln!(
+                say!(
                     "{}",
                     stale_warning(Some(profile), expiration, state.failures, wait)
                 );
@@ -156,7 +157,7 @@ fn settle(
         Outcome::Failed(err) if is_retryable(err) => {
             state.failures += 1;
             let wait = schedule::backoff(state.failures, unit);
-            eprintln!(
+            say!(
                 "rolecreds: warning: target {}: refresh failed (attempt {}), retrying in {}",
                 target.profile,
                 state.failures,
@@ -167,7 +168,7 @@ fn settle(
         }
         Outcome::Failed(err) => {
             state.active = false;
-            eprintln!(
+            say!(
                 "rolecreds: warning: target {} is no longer refreshed",
                 target.profile
             );

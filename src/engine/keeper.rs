@@ -8,6 +8,7 @@
 //! and an outlet that updates what a local endpoint serves.
 
 use crate::adapters::aws::AwsFailure;
+use crate::adapters::console::say;
 use crate::adapters::signals::{Signals, Wake};
 use crate::domain::credentials::TemporaryCredentials;
 use crate::domain::schedule;
@@ -107,7 +108,7 @@ async fn keep(
                 failures += 1;
                 last_seen = Some(expiration);
                 let wait = schedule::backoff(failures, fastrand::f64());
-                eprintln!("{}", stale_warning(None, expiration, failures, wait));
+                say!("{}", stale_warning(None, expiration, failures, wait));
                 SystemTime::now() + wait
             }
             Ok(expiration) => {
@@ -156,7 +157,7 @@ async fn refresh(
 fn margin_for(settings: &RotateSettings, session: &Session) -> Duration {
     let margin = fit_margin(settings.refresh_margin, session.duration);
     if margin != settings.refresh_margin {
-        eprintln!(
+        say!(
             "rolecreds: warning: --refresh-before {}s does not fit the {}s session; refreshing \
              {}s before expiry instead",
             settings.refresh_margin.as_secs(),
@@ -209,7 +210,7 @@ async fn renew_mfa_session(
     settings: &RotateSettings,
     signals: &mut Signals,
 ) -> anyhow::Result<Option<Session>> {
-    eprintln!("rolecreds: the MFA session is ending; a new MFA code is needed");
+    say!("rolecreds: the MFA session is ending; a new MFA code is needed");
     let unattended = AwsFailure::MfaRequired(
         "the MFA session has ended and there is no terminal to ask for a new code; restart \
          rolecreds --watch with a fresh --token-code"

@@ -3,6 +3,7 @@
 //! the lifetime actually granted.
 
 use crate::adapters::aws::AwsFailure;
+use crate::adapters::console::say;
 use crate::adapters::credentials_file::CannotUpdate;
 use crate::domain::schedule;
 use std::time::{Duration, SystemTime};
@@ -10,7 +11,7 @@ use std::time::{Duration, SystemTime};
 /// Logs a failed attempt once and returns how long to wait before the next.
 pub fn retry_after(failures: u32, err: &anyhow::Error) -> Duration {
     let wait = schedule::backoff(failures, fastrand::f64());
-    eprintln!(
+    say!(
         "rolecreds: warning: refresh failed (attempt {failures}), retrying in {}: {err:#}",
         humantime::format_duration(Duration::from_secs(wait.as_secs().max(1)))
     );

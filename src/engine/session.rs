@@ -3,6 +3,7 @@
 //! and again, with the source resolved afresh or taken from an MFA session.
 
 use crate::adapters::aws::{AssumeRole, Aws};
+use crate::adapters::console::say;
 use crate::domain::credentials::TemporaryCredentials;
 use crate::domain::secret::Secret;
 use crate::domain::session_name::{self, SessionName, SessionParts};
@@ -125,7 +126,7 @@ pub fn fit_duration(
 ) -> Duration {
     if source_is_temporary && requested > ROLE_CHAINING_LIMIT {
         let target = target.map(|t| format!("target {t}: ")).unwrap_or_default();
-        eprintln!(
+        say!(
             "rolecreds: warning: {target}the source credentials are temporary (role chaining), \
              which STS caps at 1h; asking for 1h instead of {}",
             humantime::format_duration(requested)
