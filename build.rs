@@ -10,7 +10,7 @@
 //!   CPU per run. rustc asks for `-lgcc_s` by name, so a directory holding `libgcc_s.a` (a
 //!   link to the toolchain's libgcc_eh.a) goes first on the search path. Without a
 //!   libgcc_eh.a (no gcc), the shared library is used as before, with a warning;
-//!   `tests/startup_libraries.rs` fails then, so a lost optimisation is seen.
+//!   `tests/process_start.rs` fails then, so a lost optimisation is seen.
 //!
 //! (libm is the other library the floor does not load: `src/main.rs` supplies its one
 //! function.)

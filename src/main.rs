@@ -40,7 +40,7 @@ fn one_line(clap_message: &str) -> String {
 /// The C library's `pow`, for the one caller in the dependencies (the SDK's adaptive-retry
 /// rate limiter takes a cube root with `f64::powf`). Defined here, the linker needs nothing
 /// from libm.so, so the binary does not load it at every start: 0.07 ms of CPU per run, a
-/// measurable part of a one-shot edit (build.rs, tests/startup_libraries.rs). The
+/// measurable part of a one-shot edit (build.rs, tests/process_start.rs). The
 /// implementation is musl's, ported by the Rust project (the `libm` crate).
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 #[unsafe(no_mangle)]
