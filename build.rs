@@ -8,8 +8,8 @@
 //! - The unwinder linked in (libgcc_eh, as `gcc -static-libgcc` does) instead of loading
 //!   libgcc_s.so: one shared library fewer to open, map and relocate, measured at 0.075 ms of
 //!   CPU per run. rustc asks for `-lgcc_s` by name, so a directory holding `libgcc_s.a` (a
-//!   link to the toolchain's libgcc_eh.a) goes first on the search path. Without a
-//!   libgcc_eh.a (no gcc), the shared library is used as before, with a warning;
+//!   copy of the toolchain's libgcc_eh.a) goes first on the search path. Without a
+//!   libgcc_eh.a (no gcc), or when cross-compiling, the shared library is used as before;
 //!   `tests/process_start.rs` fails then, so a lost optimisation is seen.
 //!
 //! (libm is the other library the floor does not load: `src/main.rs` supplies its one
@@ -26,6 +26,10 @@ fn main() {
         return;
     }
     println!("cargo:rustc-link-arg-bins=-Wl,-z,pack-relative-relocs");
+    // `cc` is the host's compiler: its libgcc_eh.a fits a native build only.
+    if std::env::var("TARGET").ok() != std::env::var("HOST").ok() {
+        return;
+    }
     match static_unwinder_dir() {
         Ok(dir) => println!("cargo:rustc-link-search=native={}", dir.display()),
         Err(why) => println!("cargo:warning=linking the shared libgcc_s: {why}"),

@@ -5,13 +5,12 @@
 
 mod support;
 
-use std::path::Path;
 use std::process::Stdio;
 use support::*;
 
 /// The `DT_NEEDED` names of an ELF64 little-endian executable, read from its dynamic section.
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
-fn needed_libraries(path: &Path) -> Vec<String> {
+fn needed_libraries(path: &std::path::Path) -> Vec<String> {
     let elf = std::fs::read(path).expect("read the binary");
     let u16_at = |at: usize| u16::from_le_bytes(elf[at..at + 2].try_into().unwrap()) as usize;
     let u64_at = |at: usize| u64::from_le_bytes(elf[at..at + 8].try_into().unwrap()) as usize;
@@ -62,7 +61,7 @@ fn needed_libraries(path: &Path) -> Vec<String> {
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 #[test]
 fn the_binary_loads_only_the_c_library() {
-    let needed = needed_libraries(Path::new(BIN));
+    let needed = needed_libraries(std::path::Path::new(BIN));
     assert!(
         needed.iter().any(|name| name.starts_with("libc.so")),
         "the reader found no libc among {needed:?}"
