@@ -26,8 +26,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 use support::{
-    Creds, Measured, TestUser, assert_error, assert_success, mkfifo, run_measured, stderr,
-    write_file,
+    Creds, Measured, TestUser, assert_error, assert_success, mkfifo, stderr, write_file,
 };
 
 /// How long any run here may take before the test calls it hung.
@@ -90,6 +89,15 @@ fn run_limited<S: AsRef<std::ffi::OsStr> + std::fmt::Debug>(
     sandbox: &Sandbox,
     args: &[S],
 ) -> Output {
+    run_limited_with_stdin(sandbox, args, Stdio::null())
+}
+
+/// [`run_limited`] with `stdin` as standard input (e.g. `/dev/zero` itself).
+fn run_limited_with_stdin<S: AsRef<std::ffi::OsStr> + std::fmt::Debug>(
+    sandbox: &Sandbox,
+    args: &[S],
+    stdin: Stdio,
+) -> Output {
     eprintln!("running rolecreds {args:?} under a {MEMORY_LIMIT}-byte address-space limit");
     let mut cmd = sandbox.rolecreds();
     cmd.args(args);
@@ -109,7 +117,7 @@ fn run_limited<S: AsRef<std::ffi::OsStr> + std::fmt::Debug>(
     let Measured {
         output,
         max_rss_kib,
-    } = run_measured(cmd, HANG_DEADLINE);
+    } = support::run_measured_with_stdin(cmd, stdin, HANG_DEADLINE);
     assert!(
         max_rss_kib < 100 * 1024,
         "peak RSS {max_rss_kib} KiB: the endless file was read; stderr:\n{}",
@@ -707,6 +715,22 @@ fn token_code_dash_reads_the_code_from_stdin() {
     let err = stderr(&output);
     assert_eq!(output.status.code(), Some(2), "empty stdin: {err}");
     assert!(err.starts_with("rolecreds: error: "), "{err}");
+}
+
+/// Standard input is bounded too: an endless `--token-code -` (no newline ever) or `import`
+/// input is refused with exit 2, within the deadline and the memory bound, writing nothing.
+#[test]
+fn endless_standard_input_is_refused_not_read() {
+    let mut sandbox = Sandbox::offline();
+    let file = sandbox.home().join("bounded-credentials");
+    sandbox.set("AWS_SHARED_CREDENTIALS_FILE", &file);
+    let zero = || Stdio::from(fs::File::open("/dev/zero").expect("open /dev/zero"));
+    let import = run_limited_with_stdin(&sandbox, &["import", "--profile-name", "p"], zero());
+    assert_error(&import, 2, &["standard input is over 1024 KiB"]);
+    assert!(!file.exists(), "import wrote a file from endless input");
+    let args = one_shot_with(&["--mfa-serial", MFA_SERIAL, "--token-code", "-"]);
+    let token = run_limited_with_stdin(&sandbox, &args, zero());
+    assert_error(&token, 2, &["6 digits"]);
 }
 
 // ---------------------------------------------------------------------------------------

@@ -219,7 +219,10 @@ pub fn token_code_from_arg(arg: &str) -> Result<Secret, UsageError> {
         return check_token_code(arg);
     }
     let mut line = String::new();
-    std::io::BufRead::read_line(&mut std::io::stdin().lock(), &mut line).map_err(|err| {
+    // One short line is a code; the bound keeps `--token-code - < /dev/zero` from filling the
+    // memory (no newline ever comes).
+    let mut stdin = std::io::Read::take(std::io::stdin().lock(), 64);
+    std::io::BufRead::read_line(&mut stdin, &mut line).map_err(|err| {
         UsageError(format!(
             "cannot read --token-code from standard input: {err}"
         ))

@@ -383,10 +383,15 @@ pub struct Measured {
 
 /// Runs `cmd` with stdin closed, reaping it with wait4 to learn its peak resident memory
 /// (KiB); kills it and fails as hung after `deadline`.
+pub fn run_measured(cmd: Command, deadline: Duration) -> Measured {
+    run_measured_with_stdin(cmd, Stdio::null(), deadline)
+}
+
+/// [`run_measured`] with `stdin` as the child's standard input.
 // The child is reaped by wait4, which clippy does not count as a wait.
 #[allow(clippy::zombie_processes)]
-pub fn run_measured(mut cmd: Command, deadline: Duration) -> Measured {
-    cmd.stdin(Stdio::null())
+pub fn run_measured_with_stdin(mut cmd: Command, stdin: Stdio, deadline: Duration) -> Measured {
+    cmd.stdin(stdin)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     let mut child = cmd.spawn().expect("start rolecreds");
