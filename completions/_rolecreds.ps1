@@ -68,10 +68,10 @@ Register-ArgumentCompleter -Native -CommandName 'rolecreds' -ScriptBlock {
             break
         }
         'rolecreds;import' {
-            [CompletionResult]::new('--profile-name', '--profile-name', [CompletionResultType]::ParameterName, 'The credentials-file profile to write (letters, digits and _-/.%@:+)')
             [CompletionResult]::new('--credentials-file', '--credentials-file', [CompletionResultType]::ParameterName, 'The credentials file to write [default: $AWS_SHARED_CREDENTIALS_FILE, else ~/.aws/credentials]')
             [CompletionResult]::new('--lock-timeout', '--lock-timeout', [CompletionResultType]::ParameterName, 'How long to wait for another rolecreds writing the same file (e.g. 500ms, 10s, 1m)')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Result format: a human line on stderr, or JSON on stdout (never secrets)')
+            [CompletionResult]::new('--profile-name', '--profile-name', [CompletionResultType]::ParameterName, 'The credentials-file profile to write (letters, digits and _-/.%@:+)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing on success; errors still go to stderr')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing on success; errors still go to stderr')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say more on stderr: -v what was decided and why, -vv debugging detail')
@@ -81,11 +81,11 @@ Register-ArgumentCompleter -Native -CommandName 'rolecreds' -ScriptBlock {
             break
         }
         'rolecreds;status' {
-            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Only this profile, and set the exit code by its freshness')
-            [CompletionResult]::new('--min-remaining', '--min-remaining', [CompletionResultType]::ParameterName, 'With --profile: how long it must still be valid')
             [CompletionResult]::new('--credentials-file', '--credentials-file', [CompletionResultType]::ParameterName, 'The credentials file to write [default: $AWS_SHARED_CREDENTIALS_FILE, else ~/.aws/credentials]')
             [CompletionResult]::new('--lock-timeout', '--lock-timeout', [CompletionResultType]::ParameterName, 'How long to wait for another rolecreds writing the same file (e.g. 500ms, 10s, 1m)')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Result format: a human line on stderr, or JSON on stdout (never secrets)')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Only this profile, and set the exit code by its freshness')
+            [CompletionResult]::new('--min-remaining', '--min-remaining', [CompletionResultType]::ParameterName, 'With --profile: how long it must still be valid')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing on success; errors still go to stderr')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing on success; errors still go to stderr')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say more on stderr: -v what was decided and why, -vv debugging detail')
@@ -95,6 +95,9 @@ Register-ArgumentCompleter -Native -CommandName 'rolecreds' -ScriptBlock {
             break
         }
         'rolecreds;exec' {
+            [CompletionResult]::new('--credentials-file', '--credentials-file', [CompletionResultType]::ParameterName, 'The credentials file to write [default: $AWS_SHARED_CREDENTIALS_FILE, else ~/.aws/credentials]')
+            [CompletionResult]::new('--lock-timeout', '--lock-timeout', [CompletionResultType]::ParameterName, 'How long to wait for another rolecreds writing the same file (e.g. 500ms, 10s, 1m)')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Result format: a human line on stderr, or JSON on stdout (never secrets)')
             [CompletionResult]::new('--account-id', '--account-id', [CompletionResultType]::ParameterName, 'The 12-digit account that owns the role (with --role-name)')
             [CompletionResult]::new('--role-name', '--role-name', [CompletionResultType]::ParameterName, 'The role''s name, with its path if it has one (e.g. dns_editor, team/deployer)')
             [CompletionResult]::new('--role-arn', '--role-arn', [CompletionResultType]::ParameterName, 'The role''s full ARN, instead of --account-id and --role-name')
@@ -118,23 +121,23 @@ Register-ArgumentCompleter -Native -CommandName 'rolecreds' -ScriptBlock {
             [CompletionResult]::new('--mfa-session-duration', '--mfa-session-duration', [CompletionResultType]::ParameterName, 'With --watch and --mfa-serial: how long one MFA code lasts (an STS session the role is assumed from without asking again)')
             [CompletionResult]::new('--refresh-before', '--refresh-before', [CompletionResultType]::ParameterName, 'Refresh this long before expiry [default: 15m or half the lifetime, if smaller]')
             [CompletionResult]::new('--min-remaining', '--min-remaining', [CompletionResultType]::ParameterName, 'Do nothing if the profile''s credentials are still valid for at least this long (cron)')
-            [CompletionResult]::new('--credentials-file', '--credentials-file', [CompletionResultType]::ParameterName, 'The credentials file to write [default: $AWS_SHARED_CREDENTIALS_FILE, else ~/.aws/credentials]')
-            [CompletionResult]::new('--lock-timeout', '--lock-timeout', [CompletionResultType]::ParameterName, 'How long to wait for another rolecreds writing the same file (e.g. 500ms, 10s, 1m)')
-            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Result format: a human line on stderr, or JSON on stdout (never secrets)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing on success; errors still go to stderr')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing on success; errors still go to stderr')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say more on stderr: -v what was decided and why, -vv debugging detail')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say more on stderr: -v what was decided and why, -vv debugging detail')
             [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Overwrite the profile even if it holds long-term keys (no session token)')
             [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Resolve everything and call only read-only APIs; print what would be written')
             [CompletionResult]::new('--watch', '--watch', [CompletionResultType]::ParameterName, 'Keep running: rotate now, then again before each expiry (SIGHUP: now; SIGTERM: stop; on Windows Ctrl-C or Ctrl-Break stops, and there is no SIGHUP)')
             [CompletionResult]::new('--credential-process', '--credential-process', [CompletionResultType]::ParameterName, 'Print credential_process JSON on stdout (cached until near expiry) instead of writing a profile')
             [CompletionResult]::new('--keep-aws-files', '--keep-aws-files', [CompletionResultType]::ParameterName, 'Give the command the user''s own AWS_CONFIG_FILE and AWS_SHARED_CREDENTIALS_FILE (a profile there with keys, or one the command names, may then win over the role)')
-            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing on success; errors still go to stderr')
-            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing on success; errors still go to stderr')
-            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say more on stderr: -v what was decided and why, -vv debugging detail')
-            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say more on stderr: -v what was decided and why, -vv debugging detail')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
         'rolecreds;serve' {
+            [CompletionResult]::new('--credentials-file', '--credentials-file', [CompletionResultType]::ParameterName, 'The credentials file to write [default: $AWS_SHARED_CREDENTIALS_FILE, else ~/.aws/credentials]')
+            [CompletionResult]::new('--lock-timeout', '--lock-timeout', [CompletionResultType]::ParameterName, 'How long to wait for another rolecreds writing the same file (e.g. 500ms, 10s, 1m)')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Result format: a human line on stderr, or JSON on stdout (never secrets)')
             [CompletionResult]::new('--account-id', '--account-id', [CompletionResultType]::ParameterName, 'The 12-digit account that owns the role (with --role-name)')
             [CompletionResult]::new('--role-name', '--role-name', [CompletionResultType]::ParameterName, 'The role''s name, with its path if it has one (e.g. dns_editor, team/deployer)')
             [CompletionResult]::new('--role-arn', '--role-arn', [CompletionResultType]::ParameterName, 'The role''s full ARN, instead of --account-id and --role-name')
@@ -160,18 +163,15 @@ Register-ArgumentCompleter -Native -CommandName 'rolecreds' -ScriptBlock {
             [CompletionResult]::new('--min-remaining', '--min-remaining', [CompletionResultType]::ParameterName, 'Do nothing if the profile''s credentials are still valid for at least this long (cron)')
             [CompletionResult]::new('--listen', '--listen', [CompletionResultType]::ParameterName, 'The loopback address to listen on (the SDKs accept plain HTTP only from loopback)')
             [CompletionResult]::new('--token-file', '--token-file', [CompletionResultType]::ParameterName, 'Write the token here (0600 on Unix, removed on exit) instead of a private temp directory, so that consumers can name a fixed AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE')
-            [CompletionResult]::new('--credentials-file', '--credentials-file', [CompletionResultType]::ParameterName, 'The credentials file to write [default: $AWS_SHARED_CREDENTIALS_FILE, else ~/.aws/credentials]')
-            [CompletionResult]::new('--lock-timeout', '--lock-timeout', [CompletionResultType]::ParameterName, 'How long to wait for another rolecreds writing the same file (e.g. 500ms, 10s, 1m)')
-            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Result format: a human line on stderr, or JSON on stdout (never secrets)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing on success; errors still go to stderr')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing on success; errors still go to stderr')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say more on stderr: -v what was decided and why, -vv debugging detail')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say more on stderr: -v what was decided and why, -vv debugging detail')
             [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Overwrite the profile even if it holds long-term keys (no session token)')
             [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Resolve everything and call only read-only APIs; print what would be written')
             [CompletionResult]::new('--watch', '--watch', [CompletionResultType]::ParameterName, 'Keep running: rotate now, then again before each expiry (SIGHUP: now; SIGTERM: stop; on Windows Ctrl-C or Ctrl-Break stops, and there is no SIGHUP)')
             [CompletionResult]::new('--credential-process', '--credential-process', [CompletionResultType]::ParameterName, 'Print credential_process JSON on stdout (cached until near expiry) instead of writing a profile')
             [CompletionResult]::new('--background', '--background', [CompletionResultType]::ParameterName, 'Go on serving in the background once ready, print the export lines (and ROLECREDS_SERVE_PID, to stop it with kill) and exit: for eval "$(rolecreds serve ...)"')
-            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing on success; errors still go to stderr')
-            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing on success; errors still go to stderr')
-            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say more on stderr: -v what was decided and why, -vv debugging detail')
-            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say more on stderr: -v what was decided and why, -vv debugging detail')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break

@@ -175,12 +175,24 @@ _rolecreds() {
             return 0
             ;;
         rolecreds__subcmd__exec)
-            opts="-q -v -h --account-id --role-name --role-arn --from-profile --targets --jobs --profile-name --source-profile --region --duration --session-name --external-id --source-identity --policy-arn --policy --tag --mfa-serial --token-code --mfa-process --mfa-process-timeout --mfa-session-duration --force --dry-run --watch --refresh-before --min-remaining --credential-process --keep-aws-files --credentials-file --lock-timeout --output --quiet --verbose --help"
+            opts="-q -v -h --credentials-file --lock-timeout --output --quiet --verbose --account-id --role-name --role-arn --from-profile --targets --jobs --profile-name --source-profile --region --duration --session-name --external-id --source-identity --policy-arn --policy --tag --mfa-serial --token-code --mfa-process --mfa-process-timeout --mfa-session-duration --force --dry-run --watch --refresh-before --min-remaining --credential-process --keep-aws-files --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --credentials-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --lock-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
                 --account-id)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -271,18 +283,6 @@ _rolecreds() {
                     ;;
                 --min-remaining)
                     COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --credentials-file)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --lock-timeout)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --output)
-                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -377,16 +377,12 @@ _rolecreds() {
             return 0
             ;;
         rolecreds__subcmd__import)
-            opts="-q -v -h --profile-name --credentials-file --lock-timeout --output --quiet --verbose --help"
+            opts="-q -v -h --credentials-file --lock-timeout --output --quiet --verbose --profile-name --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
-                --profile-name)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 --credentials-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -399,6 +395,10 @@ _rolecreds() {
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
                     ;;
+                --profile-name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -407,12 +407,24 @@ _rolecreds() {
             return 0
             ;;
         rolecreds__subcmd__serve)
-            opts="-q -v -h --account-id --role-name --role-arn --from-profile --targets --jobs --profile-name --source-profile --region --duration --session-name --external-id --source-identity --policy-arn --policy --tag --mfa-serial --token-code --mfa-process --mfa-process-timeout --mfa-session-duration --force --dry-run --watch --refresh-before --min-remaining --credential-process --listen --token-file --background --credentials-file --lock-timeout --output --quiet --verbose --help"
+            opts="-q -v -h --credentials-file --lock-timeout --output --quiet --verbose --account-id --role-name --role-arn --from-profile --targets --jobs --profile-name --source-profile --region --duration --session-name --external-id --source-identity --policy-arn --policy --tag --mfa-serial --token-code --mfa-process --mfa-process-timeout --mfa-session-duration --force --dry-run --watch --refresh-before --min-remaining --credential-process --listen --token-file --background --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --credentials-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --lock-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
                 --account-id)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -513,18 +525,6 @@ _rolecreds() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --credentials-file)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --lock-timeout)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --output)
-                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
-                    return 0
-                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -533,20 +533,12 @@ _rolecreds() {
             return 0
             ;;
         rolecreds__subcmd__status)
-            opts="-q -v -h --profile --min-remaining --credentials-file --lock-timeout --output --quiet --verbose --help"
+            opts="-q -v -h --credentials-file --lock-timeout --output --quiet --verbose --profile --min-remaining --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
-                --profile)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --min-remaining)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 --credentials-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -557,6 +549,14 @@ _rolecreds() {
                     ;;
                 --output)
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --min-remaining)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)

@@ -70,23 +70,27 @@ complete -c rolecreds -n "__fish_rolecreds_needs_command" -f -a "status" -d 'Lis
 complete -c rolecreds -n "__fish_rolecreds_needs_command" -f -a "exec" -d 'Run a command with the role\'s credentials, kept fresh for as long as it runs'
 complete -c rolecreds -n "__fish_rolecreds_needs_command" -f -a "serve" -d 'Serve the role\'s credentials on a local endpoint until stopped'
 complete -c rolecreds -n "__fish_rolecreds_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c rolecreds -n "__fish_rolecreds_using_subcommand import" -l profile-name -d 'The credentials-file profile to write (letters, digits and _-/.%@:+)' -r
 complete -c rolecreds -n "__fish_rolecreds_using_subcommand import" -l credentials-file -d 'The credentials file to write [default: $AWS_SHARED_CREDENTIALS_FILE, else ~/.aws/credentials]' -r -F
 complete -c rolecreds -n "__fish_rolecreds_using_subcommand import" -l lock-timeout -d 'How long to wait for another rolecreds writing the same file (e.g. 500ms, 10s, 1m)' -r
 complete -c rolecreds -n "__fish_rolecreds_using_subcommand import" -l output -d 'Result format: a human line on stderr, or JSON on stdout (never secrets)' -r -f -a "text\t''
 json\t''"
+complete -c rolecreds -n "__fish_rolecreds_using_subcommand import" -l profile-name -d 'The credentials-file profile to write (letters, digits and _-/.%@:+)' -r
 complete -c rolecreds -n "__fish_rolecreds_using_subcommand import" -s q -l quiet -d 'Print nothing on success; errors still go to stderr'
 complete -c rolecreds -n "__fish_rolecreds_using_subcommand import" -s v -l verbose -d 'Say more on stderr: -v what was decided and why, -vv debugging detail'
 complete -c rolecreds -n "__fish_rolecreds_using_subcommand import" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c rolecreds -n "__fish_rolecreds_using_subcommand status" -l profile -d 'Only this profile, and set the exit code by its freshness' -r
-complete -c rolecreds -n "__fish_rolecreds_using_subcommand status" -l min-remaining -d 'With --profile: how long it must still be valid' -r
 complete -c rolecreds -n "__fish_rolecreds_using_subcommand status" -l credentials-file -d 'The credentials file to write [default: $AWS_SHARED_CREDENTIALS_FILE, else ~/.aws/credentials]' -r -F
 complete -c rolecreds -n "__fish_rolecreds_using_subcommand status" -l lock-timeout -d 'How long to wait for another rolecreds writing the same file (e.g. 500ms, 10s, 1m)' -r
 complete -c rolecreds -n "__fish_rolecreds_using_subcommand status" -l output -d 'Result format: a human line on stderr, or JSON on stdout (never secrets)' -r -f -a "text\t''
 json\t''"
+complete -c rolecreds -n "__fish_rolecreds_using_subcommand status" -l profile -d 'Only this profile, and set the exit code by its freshness' -r
+complete -c rolecreds -n "__fish_rolecreds_using_subcommand status" -l min-remaining -d 'With --profile: how long it must still be valid' -r
 complete -c rolecreds -n "__fish_rolecreds_using_subcommand status" -s q -l quiet -d 'Print nothing on success; errors still go to stderr'
 complete -c rolecreds -n "__fish_rolecreds_using_subcommand status" -s v -l verbose -d 'Say more on stderr: -v what was decided and why, -vv debugging detail'
 complete -c rolecreds -n "__fish_rolecreds_using_subcommand status" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c rolecreds -n "__fish_rolecreds_using_subcommand exec" -l credentials-file -d 'The credentials file to write [default: $AWS_SHARED_CREDENTIALS_FILE, else ~/.aws/credentials]' -r -F
+complete -c rolecreds -n "__fish_rolecreds_using_subcommand exec" -l lock-timeout -d 'How long to wait for another rolecreds writing the same file (e.g. 500ms, 10s, 1m)' -r
+complete -c rolecreds -n "__fish_rolecreds_using_subcommand exec" -l output -d 'Result format: a human line on stderr, or JSON on stdout (never secrets)' -r -f -a "text\t''
+json\t''"
 complete -c rolecreds -n "__fish_rolecreds_using_subcommand exec" -l account-id -d 'The 12-digit account that owns the role (with --role-name)' -r
 complete -c rolecreds -n "__fish_rolecreds_using_subcommand exec" -l role-name -d 'The role\'s name, with its path if it has one (e.g. dns_editor, team/deployer)' -r
 complete -c rolecreds -n "__fish_rolecreds_using_subcommand exec" -l role-arn -d 'The role\'s full ARN, instead of --account-id and --role-name' -r
@@ -110,18 +114,18 @@ complete -c rolecreds -n "__fish_rolecreds_using_subcommand exec" -l mfa-process
 complete -c rolecreds -n "__fish_rolecreds_using_subcommand exec" -l mfa-session-duration -d 'With --watch and --mfa-serial: how long one MFA code lasts (an STS session the role is assumed from without asking again)' -r
 complete -c rolecreds -n "__fish_rolecreds_using_subcommand exec" -l refresh-before -d 'Refresh this long before expiry [default: 15m or half the lifetime, if smaller]' -r
 complete -c rolecreds -n "__fish_rolecreds_using_subcommand exec" -l min-remaining -d 'Do nothing if the profile\'s credentials are still valid for at least this long (cron)' -r
-complete -c rolecreds -n "__fish_rolecreds_using_subcommand exec" -l credentials-file -d 'The credentials file to write [default: $AWS_SHARED_CREDENTIALS_FILE, else ~/.aws/credentials]' -r -F
-complete -c rolecreds -n "__fish_rolecreds_using_subcommand exec" -l lock-timeout -d 'How long to wait for another rolecreds writing the same file (e.g. 500ms, 10s, 1m)' -r
-complete -c rolecreds -n "__fish_rolecreds_using_subcommand exec" -l output -d 'Result format: a human line on stderr, or JSON on stdout (never secrets)' -r -f -a "text\t''
-json\t''"
+complete -c rolecreds -n "__fish_rolecreds_using_subcommand exec" -s q -l quiet -d 'Print nothing on success; errors still go to stderr'
+complete -c rolecreds -n "__fish_rolecreds_using_subcommand exec" -s v -l verbose -d 'Say more on stderr: -v what was decided and why, -vv debugging detail'
 complete -c rolecreds -n "__fish_rolecreds_using_subcommand exec" -l force -d 'Overwrite the profile even if it holds long-term keys (no session token)'
 complete -c rolecreds -n "__fish_rolecreds_using_subcommand exec" -l dry-run -d 'Resolve everything and call only read-only APIs; print what would be written'
 complete -c rolecreds -n "__fish_rolecreds_using_subcommand exec" -l watch -d 'Keep running: rotate now, then again before each expiry (SIGHUP: now; SIGTERM: stop; on Windows Ctrl-C or Ctrl-Break stops, and there is no SIGHUP)'
 complete -c rolecreds -n "__fish_rolecreds_using_subcommand exec" -l credential-process -d 'Print credential_process JSON on stdout (cached until near expiry) instead of writing a profile'
 complete -c rolecreds -n "__fish_rolecreds_using_subcommand exec" -l keep-aws-files -d 'Give the command the user\'s own AWS_CONFIG_FILE and AWS_SHARED_CREDENTIALS_FILE (a profile there with keys, or one the command names, may then win over the role)'
-complete -c rolecreds -n "__fish_rolecreds_using_subcommand exec" -s q -l quiet -d 'Print nothing on success; errors still go to stderr'
-complete -c rolecreds -n "__fish_rolecreds_using_subcommand exec" -s v -l verbose -d 'Say more on stderr: -v what was decided and why, -vv debugging detail'
 complete -c rolecreds -n "__fish_rolecreds_using_subcommand exec" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c rolecreds -n "__fish_rolecreds_using_subcommand serve" -l credentials-file -d 'The credentials file to write [default: $AWS_SHARED_CREDENTIALS_FILE, else ~/.aws/credentials]' -r -F
+complete -c rolecreds -n "__fish_rolecreds_using_subcommand serve" -l lock-timeout -d 'How long to wait for another rolecreds writing the same file (e.g. 500ms, 10s, 1m)' -r
+complete -c rolecreds -n "__fish_rolecreds_using_subcommand serve" -l output -d 'Result format: a human line on stderr, or JSON on stdout (never secrets)' -r -f -a "text\t''
+json\t''"
 complete -c rolecreds -n "__fish_rolecreds_using_subcommand serve" -l account-id -d 'The 12-digit account that owns the role (with --role-name)' -r
 complete -c rolecreds -n "__fish_rolecreds_using_subcommand serve" -l role-name -d 'The role\'s name, with its path if it has one (e.g. dns_editor, team/deployer)' -r
 complete -c rolecreds -n "__fish_rolecreds_using_subcommand serve" -l role-arn -d 'The role\'s full ARN, instead of --account-id and --role-name' -r
@@ -147,17 +151,13 @@ complete -c rolecreds -n "__fish_rolecreds_using_subcommand serve" -l refresh-be
 complete -c rolecreds -n "__fish_rolecreds_using_subcommand serve" -l min-remaining -d 'Do nothing if the profile\'s credentials are still valid for at least this long (cron)' -r
 complete -c rolecreds -n "__fish_rolecreds_using_subcommand serve" -l listen -d 'The loopback address to listen on (the SDKs accept plain HTTP only from loopback)' -r
 complete -c rolecreds -n "__fish_rolecreds_using_subcommand serve" -l token-file -d 'Write the token here (0600 on Unix, removed on exit) instead of a private temp directory, so that consumers can name a fixed AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE' -r -F
-complete -c rolecreds -n "__fish_rolecreds_using_subcommand serve" -l credentials-file -d 'The credentials file to write [default: $AWS_SHARED_CREDENTIALS_FILE, else ~/.aws/credentials]' -r -F
-complete -c rolecreds -n "__fish_rolecreds_using_subcommand serve" -l lock-timeout -d 'How long to wait for another rolecreds writing the same file (e.g. 500ms, 10s, 1m)' -r
-complete -c rolecreds -n "__fish_rolecreds_using_subcommand serve" -l output -d 'Result format: a human line on stderr, or JSON on stdout (never secrets)' -r -f -a "text\t''
-json\t''"
+complete -c rolecreds -n "__fish_rolecreds_using_subcommand serve" -s q -l quiet -d 'Print nothing on success; errors still go to stderr'
+complete -c rolecreds -n "__fish_rolecreds_using_subcommand serve" -s v -l verbose -d 'Say more on stderr: -v what was decided and why, -vv debugging detail'
 complete -c rolecreds -n "__fish_rolecreds_using_subcommand serve" -l force -d 'Overwrite the profile even if it holds long-term keys (no session token)'
 complete -c rolecreds -n "__fish_rolecreds_using_subcommand serve" -l dry-run -d 'Resolve everything and call only read-only APIs; print what would be written'
 complete -c rolecreds -n "__fish_rolecreds_using_subcommand serve" -l watch -d 'Keep running: rotate now, then again before each expiry (SIGHUP: now; SIGTERM: stop; on Windows Ctrl-C or Ctrl-Break stops, and there is no SIGHUP)'
 complete -c rolecreds -n "__fish_rolecreds_using_subcommand serve" -l credential-process -d 'Print credential_process JSON on stdout (cached until near expiry) instead of writing a profile'
 complete -c rolecreds -n "__fish_rolecreds_using_subcommand serve" -l background -d 'Go on serving in the background once ready, print the export lines (and ROLECREDS_SERVE_PID, to stop it with kill) and exit: for eval "$(rolecreds serve ...)"'
-complete -c rolecreds -n "__fish_rolecreds_using_subcommand serve" -s q -l quiet -d 'Print nothing on success; errors still go to stderr'
-complete -c rolecreds -n "__fish_rolecreds_using_subcommand serve" -s v -l verbose -d 'Say more on stderr: -v what was decided and why, -vv debugging detail'
 complete -c rolecreds -n "__fish_rolecreds_using_subcommand serve" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c rolecreds -n "__fish_rolecreds_using_subcommand help; and not __fish_seen_subcommand_from import status exec serve help" -f -a "import" -d 'Write credentials given as JSON on standard input into a profile'
 complete -c rolecreds -n "__fish_rolecreds_using_subcommand help; and not __fish_seen_subcommand_from import status exec serve help" -f -a "status" -d 'List the profiles holding temporary credentials, with each one\'s expiry'
