@@ -8,7 +8,8 @@
 //! - The unwinder linked in (libgcc_eh, as `gcc -static-libgcc` does) instead of loading
 //!   libgcc_s.so: one shared library fewer to open, map and relocate, measured at 0.075 ms of
 //!   CPU per run. rustc asks for `-lgcc_s` by name, so a directory holding `libgcc_s.a` (a
-//!   copy of the toolchain's libgcc_eh.a) goes first on the search path. Without a
+//!   copy of the toolchain's libgcc_eh.a) goes on the binaries' search path, ahead of the
+//!   system directories that hold libgcc_s.so. Without a
 //!   libgcc_eh.a (no gcc), or when cross-compiling, the shared library is used as before;
 //!   `tests/process_start.rs` fails then, so a lost optimisation is seen.
 //!
@@ -31,7 +32,8 @@ fn main() {
         return;
     }
     match static_unwinder_dir() {
-        Ok(dir) => println!("cargo:rustc-link-search=native={}", dir.display()),
+        // For the binaries only, like DT_RELR: tests and examples link as std does.
+        Ok(dir) => println!("cargo:rustc-link-arg-bins=-L{}", dir.display()),
         Err(why) => println!("cargo:warning=linking the shared libgcc_s: {why}"),
     }
 }
