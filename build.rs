@@ -17,7 +17,6 @@
 //! function.)
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 fn main() {
     println!("cargo:rerun-if-changed=build.rs");
@@ -29,31 +28,44 @@ fn main() {
     println!("cargo:rustc-link-arg-bins=-Wl,-z,pack-relative-relocs");
     // `cc` is the host's compiler: its libgcc_eh.a fits a native build only.
     if std::env::var("TARGET").ok() != std::env::var("HOST").ok() {
+        println!("cargo:rustc-env=ROLECREDS_UNWINDER=shared (cross-compiled)");
         return;
     }
     match static_unwinder_dir() {
         // For the binaries only, like DT_RELR: tests and examples link as std does.
-        Ok(dir) => println!("cargo:rustc-link-arg-bins=-L{}", dir.display()),
-        Err(why) => println!("cargo:warning=linking the shared libgcc_s: {why}"),
+        Ok(dir) => {
+            println!("cargo:rustc-link-arg-bins=-L{}", dir.display());
+            println!("cargo:rustc-env=ROLECREDS_UNWINDER=static");
+        }
+        Err(why) => {
+            println!("cargo:warning=linking the shared libgcc_s: {why}");
+            println!("cargo:rustc-env=ROLECREDS_UNWINDER=shared ({why})");
+        }
     }
 }
 
 /// A directory in OUT_DIR whose `libgcc_s.a` is the C toolchain's libgcc_eh.a.
 fn static_unwinder_dir() -> Result<PathBuf, String> {
-    let compiler = std::env::var("CC").unwrap_or_else(|_| "cc".into());
-    let output = Command::new(&compiler)
+    let compiler = cc::Build::new()
+        .try_get_compiler()
+        .map_err(|e| format!("no C compiler: {e}"))?;
+    let output = compiler
+        .to_command()
         .arg("-print-file-name=libgcc_eh.a")
         .output()
-        .map_err(|e| format!("cannot run `{compiler}`: {e}"))?;
-    // gcc prints the bare name back when it has no such file.
+        .map_err(|e| format!("cannot run {:?}: {e}", compiler.path()))?;
+    // gcc (and clang, through the gcc installation it uses) prints the bare name back when it
+    // has no such file.
     let archive = PathBuf::from(String::from_utf8_lossy(&output.stdout).trim());
     if !output.status.success() || !archive.is_absolute() || !archive.is_file() {
-        return Err(format!("`{compiler}` knows no libgcc_eh.a"));
+        return Err(format!("{:?} knows no libgcc_eh.a", compiler.path()));
     }
     let dir = Path::new(&std::env::var("OUT_DIR").map_err(|e| e.to_string())?).join("unwinder");
     std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
-    let link = dir.join("libgcc_s.a");
-    std::fs::copy(&archive, &link)
+    let copy = dir.join("libgcc_s.a");
+    std::fs::copy(&archive, &copy)
         .map_err(|e| format!("cannot copy {}: {e}", archive.display()))?;
+    // A gcc upgrade replaces the archive: copy it again then.
+    println!("cargo:rerun-if-changed={}", archive.display());
     Ok(dir)
 }

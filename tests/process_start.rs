@@ -9,7 +9,12 @@ use std::process::Stdio;
 use support::*;
 
 /// The `DT_NEEDED` names of an ELF64 little-endian executable, read from its dynamic section.
-#[cfg(all(target_os = "linux", target_env = "gnu"))]
+#[cfg(all(
+    target_os = "linux",
+    target_env = "gnu",
+    target_pointer_width = "64",
+    target_endian = "little"
+))]
 fn needed_libraries(path: &std::path::Path) -> Vec<String> {
     let elf = std::fs::read(path).expect("read the binary");
     let u16_at = |at: usize| u16::from_le_bytes(elf[at..at + 2].try_into().unwrap()) as usize;
@@ -58,7 +63,12 @@ fn needed_libraries(path: &std::path::Path) -> Vec<String> {
 /// The binary needs the C library and its loader only: the unwinder is linked in and the one
 /// libm function is supplied (build.rs, src/main.rs). A dependency that starts calling another
 /// libm function, or a toolchain without libgcc_eh.a, brings a library back and fails here.
-#[cfg(all(target_os = "linux", target_env = "gnu"))]
+#[cfg(all(
+    target_os = "linux",
+    target_env = "gnu",
+    target_pointer_width = "64",
+    target_endian = "little"
+))]
 #[test]
 fn the_binary_loads_only_the_c_library() {
     let needed = needed_libraries(std::path::Path::new(BIN));
@@ -72,7 +82,9 @@ fn the_binary_loads_only_the_c_library() {
         .collect();
     assert!(
         others.is_empty(),
-        "rolecreds loads {others:?} at every start as well as the C library (see build.rs)"
+        "rolecreds loads {others:?} at every start as well as the C library (see build.rs; its \
+         unwinder: {})",
+        env!("ROLECREDS_UNWINDER")
     );
 }
 
