@@ -718,7 +718,8 @@ fn token_code_dash_reads_the_code_from_stdin() {
 }
 
 /// Standard input is bounded too: an endless `--token-code -` (no newline ever) or `import`
-/// input is refused with exit 2, within the deadline and the memory bound, writing nothing.
+/// input is refused with exit 2, within the deadline and the memory bound, writing nothing;
+/// and `import` input that is not text says so.
 #[test]
 fn endless_standard_input_is_refused_not_read() {
     let mut sandbox = Sandbox::offline();
@@ -731,6 +732,13 @@ fn endless_standard_input_is_refused_not_read() {
     let args = one_shot_with(&["--mfa-serial", MFA_SERIAL, "--token-code", "-"]);
     let token = run_limited_with_stdin(&sandbox, &args, zero());
     assert_error(&token, 2, &["6 digits"]);
+    // Bytes that are not text at all get their own message, not the JSON parser's.
+    let binary = sandbox.home().join("binary-input");
+    write_file(&binary, b"{\"Version\": 1, \xff\xfe}", 0o600);
+    let stdin = Stdio::from(fs::File::open(&binary).unwrap());
+    let import = run_limited_with_stdin(&sandbox, &["import", "--profile-name", "p"], stdin);
+    assert_error(&import, 2, &["not UTF-8"]);
+    assert!(!file.exists(), "import wrote a file from binary input");
 }
 
 // ---------------------------------------------------------------------------------------

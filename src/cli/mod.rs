@@ -267,12 +267,13 @@ pub struct FileArgs {
     pub lock_timeout: Duration,
 }
 
-/// Deferred: a run builds the options of its own subcommand only, not exec's and serve's
-/// copies of the role options (60 of the ~90 options), which was a tenth of a one-shot import's
-/// CPU (0.07 ms, 21 page faults). Help, completions and the man page build the whole tree.
-/// Two effects to know: a flattened options struct's doc comment would replace the
-/// subcommand's about text (so those structs carry plain comments), and in exec's and serve's
-/// help the global options (credentials file, output) come before the role options.
+// Deferred: a run builds the options of its own subcommand only, not exec's and serve's
+// copies of the role options (60 of the ~90 options), which was a tenth of a one-shot import's
+// CPU (0.07 ms, 21 page faults). Help, completions and the man page build the whole tree.
+// Three effects to know: a flattened options struct's doc comment would replace the
+// subcommand's about text (so those structs carry plain comments, and so does this enum,
+// whose doc comment would feed the top-level about); and in exec's and serve's help the
+// global options (credentials file, output) come before the role options.
 #[derive(Debug, Subcommand)]
 #[command(defer = true)]
 pub enum Command {

@@ -23,12 +23,14 @@ pub fn run(
     output: &OutputSettings,
     profile: &ProfileName,
 ) -> anyhow::Result<()> {
-    let mut input = String::with_capacity(INPUT_BUFFER);
+    let mut input = Vec::with_capacity(INPUT_BUFFER);
     std::io::stdin()
         .lock()
         .take(MAX_INPUT + 1)
-        .read_to_string(&mut input)
+        .read_to_end(&mut input)
         .context("cannot read standard input")?;
+    // The size first: a cut at the bound may split a character, and the message that helps
+    // is that this is not credentials at all.
     if input.len() as u64 > MAX_INPUT {
         return Err(UsageError(format!(
             "standard input is over {} KiB, far more than credentials JSON; pipe in the output \
@@ -37,6 +39,13 @@ pub fn run(
         ))
         .into());
     }
+    let input = String::from_utf8(input).map_err(|_| {
+        UsageError(
+            "standard input is not UTF-8 text; pipe in the output of `aws sts assume-role` or \
+             of a credential_process"
+                .into(),
+        )
+    })?;
     let credentials = parse_credentials_json(&input)?;
     let credentials_file = file.open()?;
     let mut locked = credentials_file.lock(file.lock_timeout)?;

@@ -186,7 +186,8 @@ pub fn start_in_background() -> anyhow::Result<u8> {
     if let Some(mut stderr) = child.stderr.take() {
         let _ = stderr.read_to_string(&mut said);
     }
-    eprint!("{said}");
+    // Relayed as it was said, in one write; a closed stderr must not hide the exit status.
+    let _ = std::io::stderr().write_all(said.as_bytes());
     let status = child
         .wait()
         .context("cannot wait for the background copy")?;

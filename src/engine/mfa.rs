@@ -37,8 +37,8 @@ pub fn mfa_code(settings: &RotateSettings) -> anyhow::Result<Option<(String, Sec
         ))
         .into());
     }
-    eprint!("MFA code for {serial}: ");
-    std::io::stderr().flush().ok();
+    // One write, failure ignored (like adapters/console.rs): the prompt is a courtesy.
+    let _ = std::io::stderr().write_all(format!("MFA code for {serial}: ").as_bytes());
     let mut line = String::new();
     stdin
         .lock()

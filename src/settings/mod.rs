@@ -222,11 +222,12 @@ pub fn token_code_from_arg(arg: &str) -> Result<Secret, UsageError> {
     // One short line is a code; the bound keeps `--token-code - < /dev/zero` from filling the
     // memory (no newline ever comes).
     let mut stdin = std::io::Read::take(std::io::stdin().lock(), 64);
-    std::io::BufRead::read_line(&mut stdin, &mut line).map_err(|err| {
-        UsageError(format!(
+    if let Err(err) = std::io::BufRead::read_line(&mut stdin, &mut line) {
+        zeroize::Zeroize::zeroize(&mut line);
+        return Err(UsageError(format!(
             "cannot read --token-code from standard input: {err}"
-        ))
-    })?;
+        )));
+    }
     let code = check_token_code(&line);
     zeroize::Zeroize::zeroize(&mut line);
     code
