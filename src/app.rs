@@ -23,6 +23,26 @@ pub fn run(cli: Cli) -> std::process::ExitCode {
     }
 }
 
+/// Prints clap's refusal of the command line as one `rolecreds: error: ...` line, like every
+/// other error, and returns the usage exit code.
+pub fn refuse_command_line(err: &clap::Error) -> std::process::ExitCode {
+    say!("rolecreds: error: {}", one_line(&err.to_string()));
+    Exit::Usage.into()
+}
+
+/// clap's message without its `error: ` prefix and the trailing usage hint, so every error
+/// rolecreds prints is one `rolecreds: error: ...` line.
+fn one_line(clap_message: &str) -> String {
+    let message: Vec<&str> = clap_message
+        .lines()
+        .take_while(|line| !line.trim().is_empty())
+        .map(str::trim)
+        .collect();
+    let message = message.join(" ");
+    let message = message.strip_prefix("error: ").unwrap_or(&message);
+    format!("{message} (see rolecreds --help)")
+}
+
 /// How a command ended when it did not fail.
 enum Passed {
     Done,

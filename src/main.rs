@@ -3,7 +3,6 @@
 
 use clap::Parser as _;
 use rolecreds::exit::Exit;
-use std::io::Write as _;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
@@ -14,27 +13,9 @@ fn main() -> ExitCode {
             let _ = err.print();
             return Exit::Success.into();
         }
-        Err(err) => {
-            // One write, failure ignored, like every report line (adapters/console.rs).
-            let line = format!("rolecreds: error: {}\n", one_line(&err.to_string()));
-            let _ = std::io::stderr().write_all(line.as_bytes());
-            return Exit::Usage.into();
-        }
+        Err(err) => return rolecreds::app::refuse_command_line(&err),
     };
     rolecreds::app::run(cli)
-}
-
-/// clap's message without its `error: ` prefix and the trailing usage hint, so every error
-/// rolecreds prints is one `rolecreds: error: ...` line.
-fn one_line(clap_message: &str) -> String {
-    let message: Vec<&str> = clap_message
-        .lines()
-        .take_while(|line| !line.trim().is_empty())
-        .map(str::trim)
-        .collect();
-    let message = message.join(" ");
-    let message = message.strip_prefix("error: ").unwrap_or(&message);
-    format!("{message} (see rolecreds --help)")
 }
 
 /// The C library's `pow`, for the one caller in the dependencies (the SDK's adaptive-retry

@@ -1,7 +1,7 @@
 //! `rolecreds import`: credentials JSON on standard input, written into a profile.
 
 use crate::commands::report::{self, Written};
-use crate::domain::credentials_json::parse_credentials_json;
+use crate::domain::credentials_json::{PIPE_IN_CREDENTIALS, parse_credentials_json};
 use crate::domain::profile_name::ProfileName;
 use crate::error::UsageError;
 use crate::settings::{FileSettings, OutputSettings};
@@ -33,18 +33,16 @@ pub fn run(
     // is that this is not credentials at all.
     if input.len() as u64 > MAX_INPUT {
         return Err(UsageError(format!(
-            "standard input is over {} KiB, far more than credentials JSON; pipe in the output \
-             of `aws sts assume-role` or of a credential_process",
+            "standard input is over {} KiB, far more than credentials JSON; \
+             {PIPE_IN_CREDENTIALS}",
             MAX_INPUT / 1024
         ))
         .into());
     }
     let input = String::from_utf8(input).map_err(|_| {
-        UsageError(
-            "standard input is not UTF-8 text; pipe in the output of `aws sts assume-role` or \
-             of a credential_process"
-                .into(),
-        )
+        UsageError(format!(
+            "standard input is not UTF-8 text; {PIPE_IN_CREDENTIALS}"
+        ))
     })?;
     let credentials = parse_credentials_json(&input)?;
     let credentials_file = file.open()?;

@@ -9,13 +9,16 @@ use aws_smithy_types::date_time::Format;
 use serde_json::Value;
 use std::time::SystemTime;
 
+/// What standard input should be, for the fix in every message about it.
+pub const PIPE_IN_CREDENTIALS: &str =
+    "pipe in the output of `aws sts assume-role` or of a credential_process";
+
 /// Reads `aws sts assume-role` output (`{"Credentials": {...}}`) or a credential_process
 /// document (`{"Version": 1, ...}`). Errors name the field, never its value.
 pub fn parse_credentials_json(text: &str) -> Result<TemporaryCredentials, UsageError> {
     let document: Value = serde_json::from_str(text).map_err(|err| {
         UsageError(format!(
-            "standard input is not JSON ({}:{}); pipe in the output of `aws sts assume-role` \
-             or of a credential_process",
+            "standard input is not JSON ({}:{}); {PIPE_IN_CREDENTIALS}",
             err.line(),
             err.column()
         ))
